@@ -1,0 +1,449 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One HTTP transport for every module of the collection (ServiceNow and Camunda alike).
+
+One ``requests.Session`` per module run (keep-alive, one TLS handshake per host), (connect, read) timeouts,
+``verify=`` passed on every request (``REQUESTS_CA_BUNDLE`` must not override ``ca_path``/``validate_certs``),
+client certificates, a proxy, custom headers on every request (token requests included), retries with a capped
+exponential backoff that honours ``Retry-After``, and ONE error type whose text is one sentence a user can act on.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import email.utils
+import json as _json
+import re
+import time
+import traceback
+
+try:
+    from urllib.parse import urlsplit, urlunsplit
+except ImportError:  # pragma: no cover  (Python 2 is not supported, this keeps the import sanity test quiet)
+    from urlparse import urlsplit, urlunsplit  # type: ignore
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+
+USER_AGENT = "ansible-collection-camunda.servicenow"
+
+# Statuses that are worth another attempt for an idempotent request.
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# Methods retried by default (retry=None). POST never is: the caller looks again first.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
+# Never retried, whatever the caller asks: a wrong credential does not get better (and token services punish loops).
+NEVER_RETRY_STATUSES = frozenset((400, 401, 403, 404))
+
+SECRET_MASK = "********"
+# Query parameters and JSON/form keys whose values are never shown.
+SENSITIVE_NAME_RE = re.compile(r"(pass(word)?|secret|token|api[_-]?key|apikey|authorization|credential|assertion|code)", re.I)
+
+DEFAULT_HINTS = {
+    400: "check the values sent to {service}",
+    401: "check the credentials ({service} did not accept them)",
+    403: "check that the user or client has the role/scope this call needs",
+    404: "check the host, the path and that the object exists",
+    405: "check the host and the API path",
+    409: "the object changed meanwhile, run the task again",
+    412: "a precondition failed (for Camunda: the cluster may not be ready yet)",
+    413: "the request is too large",
+    415: "check the content type",
+    429: "{service} rate-limited the requests, wait and try again or lower the request rate",
+    500: "{service} had an internal error, check its logs",
+    502: "{service} or a proxy in front of it is unavailable, try again later",
+    503: "{service} is unavailable (maintenance or hibernation?), try again later",
+    504: "{service} or a proxy in front of it timed out, try again later",
+}
+
+
+class TransportError(Exception):
+    """The one error type of the transport. ``str(err)`` is one sentence: what failed, where, what to check.
+
+    Attributes: message, status (int or None for network errors), method, url (no query string), host, path,
+    retry_after (seconds or None), service_message, service_detail, kind ("http", "tls", "connection",
+    "timeout", "proxy", "decode").
+    """
+
+    def __init__(self, message, status=None, method=None, url=None, retry_after=None, service_message=None,
+                 service_detail=None, kind="http"):
+        super(TransportError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.url = url
+        self.retry_after = retry_after
+        self.service_message = service_message
+        self.service_detail = service_detail
+        self.kind = kind
+        parts = urlsplit(url or "")
+        self.host = parts.netloc
+        self.path = parts.path
+
+    def __str__(self):
+        return self.message
+
+    def to_fail_json(self):
+        """Keyword arguments for ``module.fail_json`` (msg plus non-secret debugging facts)."""
+        return dict(msg=self.message, status=self.status, method=self.method, url=self.url)
+
+
+class Response:
+    """What ``Transport.request`` returns: status, case-insensitive headers, text and ``json()``."""
+
+    def __init__(self, status, headers, text, method=None, url=None, content=b""):
+        self.status = status
+        self.headers = headers
+        self.text = text
+        self.method = method
+        self.url = url
+        self.content = content
+
+    def json(self):
+        """The body parsed as JSON; a TransportError (kind "decode") when it is not JSON."""
+        if not self.text:
+            return None
+        try:
+            return _json.loads(self.text)
+        except ValueError:
+            parts = urlsplit(self.url or "")
+            raise TransportError(
+                "{0} {1} on {2} returned HTTP {3} with a body that is not JSON ({4}); check that the host is the "
+                "service's address and not a login page or a proxy".format(
+                    self.method, parts.path or "/", parts.netloc, self.status, _describe_non_json(self)),
+                status=self.status, method=self.method, url=strip_query(self.url), kind="decode")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Helpers (pure, unit-tested)
+
+def strip_query(url):
+    """The URL without query string or fragment (queries can carry secrets)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def redact_text(text, secrets=()):
+    """Mask known secret values and ``name=value`` pairs whose name looks secret."""
+    if not text:
+        return text
+    for secret in secrets:
+        if secret and len(str(secret)) >= 3:
+            text = text.replace(str(secret), SECRET_MASK)
+    text = re.sub(r"(?i)\b([\w.-]*(?:pass(?:word)?|secret|token|api[_-]?key|apikey|assertion)[\w.-]*)=([^&\s'\"]+)",
+                  r"\1=" + SECRET_MASK, text)
+    text = re.sub(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", r"\1 " + SECRET_MASK, text)
+    return text
+
+
+def _clean(text, limit=300):
+    """One line of printable text, at most ``limit`` characters."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not isinstance(text, str):
+        text = str(text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit - 3].rstrip() + "..."
+    return text or None
+
+
+def _describe_non_json(response):
+    content_type = (response.headers or {}).get("Content-Type", "") if response.headers is not None else ""
+    if "html" in content_type.lower() or (response.text or "").lstrip()[:1] == "<":
+        return "an HTML page"
+    return "content type {0}".format(content_type or "unknown")
+
+
+def parse_service_error(response):
+    """The service's own words in an error response, as ``(message, detail)`` (either may be None).
+
+    Understands the ServiceNow envelope ``{"error": {"message", "detail"}}``, OAuth errors
+    ``{"error", "error_description"}``, RFC 9457 problem details ``{"title", "detail"}``, a few other common JSON
+    shapes (``message``, ``errorMessage``, ``errors[]``), and a short plain-text body. HTML pages are ignored.
+    """
+    text = response.text or ""
+    data = None
+    if text.strip()[:1] in ("{", "["):
+        try:
+            data = _json.loads(text)
+        except ValueError:
+            data = None
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict):  # ServiceNow (and Keycloak-ish) envelope
+            return _clean(error.get("message")), _clean(error.get("detail") or error.get("description"))
+        if isinstance(error, str):  # OAuth 2 (RFC 6749 section 5.2) / Keycloak
+            return _clean(error), _clean(data.get("error_description"))
+        if data.get("title") or data.get("detail"):  # RFC 9457 / 7807 problem details
+            return _clean(data.get("title")), _clean(data.get("detail"))
+        for key in ("message", "errorMessage", "error_message", "msg"):
+            if isinstance(data.get(key), str) and data.get(key):
+                return _clean(data[key]), _clean(data.get("details") if isinstance(data.get("details"), str) else None)
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            first = errors[0]
+            if isinstance(first, dict):
+                first = first.get("message") or first.get("detail") or first.get("title")
+            return _clean(first), None
+        return None, None
+    if data is not None:
+        return None, None
+    if not text.strip() or _describe_non_json(response) == "an HTML page":
+        return None, None
+    return _clean(text, 200), None
+
+
+def parse_retry_after(value, now=None):
+    """``Retry-After`` (delay-seconds or an HTTP date) as seconds from now (>= 0), or None when absent/invalid."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    current = now() if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+def backoff_delay(attempt, base=1.0, cap=30.0):
+    """Delay before retry number ``attempt`` (0-based): ``base * 2**attempt`` capped at ``cap``."""
+    return min(float(cap), float(base) * (2 ** attempt))
+
+
+def _network_reason(exc):
+    """A short, secret-free reason for a requests exception (never the URL it tried, which may carry a query)."""
+    text = str(exc)
+    text = re.sub(r"url: \S+", "url: <redacted>", text)
+    for pattern in (r"certificate verify failed: ([^(')\]]+)", r"\[SSL: [A-Z_]+\] ([^(')\]]+)",
+                    r"(hostname '[^']+' doesn't match[^')\]]*)", r"(Connection refused)", r"(Name or service not known)",
+                    r"(Temporary failure in name resolution)", r"(No route to host)", r"(Network is unreachable)",
+                    r"(nodename nor servname provided, or not known)", r"(Connection reset by peer)",
+                    r"(Remote end closed connection without response)", r"(timed out)", r"(No such file or directory)",
+                    r"(Tunnel connection failed: [^')\]]+)", r"(PEM lib)", r"(KEY_VALUES_MISMATCH[^')\]]*)"):
+        match = re.search(pattern, text)
+        if match:
+            return _clean(match.group(1).strip(" :,"), 160)
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+
+class Transport:
+    """One ``requests.Session`` per module run, shared by all calls to one service.
+
+    ``base_url`` is the service's address (``https://host[:port][/prefix]``); ``request`` takes a path relative to it
+    or an absolute URL (token endpoints live elsewhere). ``timeout`` is ``(connect, read)`` or one number for both.
+    ``describe_error(response) -> (message, detail)`` extracts the service's words (default
+    :func:`parse_service_error`); ``hints`` maps a status to what to check (merged over :data:`DEFAULT_HINTS`,
+    ``{service}`` is replaced). ``sleep`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, base_url, service="ServiceNow", validate_certs=True, ca_path=None, client_cert=None,
+                 client_key=None, proxy=None, timeout=(10, 30), custom_headers=None, max_retries=4,
+                 backoff_base=1.0, backoff_cap=30.0, describe_error=None, hints=None, sleep=time.sleep,
+                 clock=time.time, secrets=()):
+        if not HAS_REQUESTS:
+            raise TransportError("The Python library 'requests' is required on the host that runs the module; "
+                                 "install it with 'pip install requests'", kind="connection")
+        if not base_url or not re.match(r"^https?://[^/]+", str(base_url)):
+            raise TransportError("The {0} address {1!r} is not a URL; give it as https://host[:port]".format(
+                service, strip_query(base_url) if base_url else base_url), kind="connection")
+        self.base_url = str(base_url).rstrip("/")
+        self.service = service
+        self.validate_certs = bool(validate_certs)
+        self.ca_path = ca_path
+        if not self.validate_certs:
+            self.verify = False
+        elif ca_path:
+            self.verify = ca_path
+        else:
+            self.verify = True
+        if client_cert and client_key:
+            self.cert = (client_cert, client_key)
+        elif client_cert:
+            self.cert = client_cert
+        else:
+            self.cert = None
+        self.proxies = {"http": proxy, "https": proxy} if proxy else None
+        if isinstance(timeout, (list, tuple)):
+            self.timeout = (float(timeout[0]), float(timeout[1]))
+        else:
+            self.timeout = (min(10.0, float(timeout)), float(timeout))
+        self.max_retries = int(max_retries)
+        self.backoff_base = float(backoff_base)
+        self.backoff_cap = float(backoff_cap)
+        self.describe_error = describe_error or parse_service_error
+        self.hints = dict(DEFAULT_HINTS)
+        self.hints.update(hints or {})
+        self.sleep = sleep
+        self.clock = clock
+        self.secrets = set(s for s in secrets if s)
+        # (method, url without query, status or None): every attempt, for tests and request counting.
+        self.calls = []
+        self.session = requests.Session()
+        self.session.headers["Accept"] = "application/json"
+        self.session.headers["User-Agent"] = USER_AGENT
+        for name, value in (custom_headers or {}).items():
+            self.session.headers[str(name)] = str(value)
+        self.session.verify = self.verify  # belt; the braces are verify= on every request
+        if self.cert:
+            self.session.cert = self.cert
+        if self.proxies:
+            self.session.proxies.update(self.proxies)
+
+    # -- public ---------------------------------------------------------------------------------------------------
+
+    def add_secret(self, value):
+        """Register a value that must never appear in an error message (a token obtained at run time)."""
+        if value:
+            self.secrets.add(value)
+
+    def url_for(self, path):
+        if re.match(r"^https?://", path or ""):
+            return path
+        return self.base_url + "/" + (path or "").lstrip("/")
+
+    def close(self):
+        self.session.close()
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None, auth=None,
+                expected=(200, 201, 204), retry=None, retry_statuses=None):
+        """Send one request (plus retries) and return a :class:`Response` whose status is in ``expected``.
+
+        ``retry=None``: idempotent methods retry on ``retry_statuses`` (default 429/502/503/504) and on connection
+        errors; POST does not. ``retry=True`` retries any method (a token POST is safe to repeat); ``retry=False``
+        never retries. 400/401/403/404 are never retried. Raises :class:`TransportError`.
+        """
+        method = method.upper()
+        url = self.url_for(path)
+        if retry is None:
+            may_retry = method in IDEMPOTENT_METHODS
+        else:
+            may_retry = bool(retry)
+        statuses = frozenset(retry_statuses) if retry_statuses is not None else RETRY_STATUSES
+        statuses = statuses - NEVER_RETRY_STATUSES
+        attempt = 0
+        while True:
+            try:
+                raw = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers, auth=auth,
+                    timeout=self.timeout, verify=self.verify, cert=self.cert, proxies=self.proxies,
+                    allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                self.calls.append((method, strip_query(url), None))
+                error = self._network_error(method, url, exc)
+                if may_retry and error.kind in ("connection", "timeout") and attempt < self.max_retries:
+                    self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
+                    attempt += 1
+                    continue
+                raise error
+            self.calls.append((method, strip_query(url), raw.status_code))
+            response = Response(raw.status_code, raw.headers, raw.text, method=method, url=url, content=raw.content)
+            if raw.status_code in expected:
+                return response
+            retry_after = parse_retry_after(raw.headers.get("Retry-After"), now=self.clock)
+            if may_retry and raw.status_code in statuses and attempt < self.max_retries:
+                if retry_after is None:
+                    delay = backoff_delay(attempt, self.backoff_base, self.backoff_cap)
+                elif retry_after <= self.backoff_cap:
+                    delay = retry_after
+                else:
+                    delay = None  # the service asks for a longer wait than we are willing to block: fail now
+                if delay is not None:
+                    self.sleep(delay)
+                    attempt += 1
+                    continue
+            raise self.http_error(response, retry_after=retry_after, attempts=attempt + 1)
+
+    # -- errors ---------------------------------------------------------------------------------------------------
+
+    def hint(self, status):
+        text = self.hints.get(status)
+        if text is None and status and status >= 500:
+            text = self.hints.get(500)
+        return text.format(service=self.service) if text else None
+
+    def http_error(self, response, retry_after=None, attempts=1, hint=None):
+        """A TransportError for an unexpected HTTP status (also usable by callers for a status they reject)."""
+        parts = urlsplit(response.url or "")
+        try:
+            message, detail = self.describe_error(response)
+        except Exception:  # a broken describe_error must not hide the real failure  # pylint: disable=broad-except
+            message, detail = None, None
+        message = _clean(redact_text(message, self.secrets))
+        detail = _clean(redact_text(detail, self.secrets))
+        if detail and message and detail.rstrip(".").lower() == message.rstrip(".").lower():
+            detail = None
+        words = " and ".join('"{0}"'.format(x.rstrip(".")) for x in (message, detail) if x)
+        sentence = "{0} {1} {2} on {3} failed with HTTP {4}".format(
+            self.service, response.method, parts.path or "/", parts.netloc, response.status)
+        if words:
+            sentence += ": " + words
+        if attempts > 1:
+            sentence += " (after {0} attempts)".format(attempts)
+        check = hint or self.hint(response.status)
+        if response.status == 429 and retry_after is not None:
+            check = (check or "rate limited") + " (the service asks to retry after {0:.0f} s)".format(retry_after)
+        if check:
+            sentence += "; " + check
+        return TransportError(sentence.rstrip(".") + ".", status=response.status, method=response.method,
+                              url=strip_query(response.url), retry_after=retry_after, service_message=message,
+                              service_detail=detail, kind="http")
+
+    def _network_error(self, method, url, exc):
+        parts = urlsplit(url)
+        where = "{0} {1} {2} on {3}".format(self.service, method, parts.path or "/", parts.netloc)
+        reason = redact_text(_network_reason(exc), self.secrets)
+        exceptions = requests.exceptions
+        if isinstance(exc, exceptions.SSLError):
+            kind = "tls"
+            text = "{0} failed the TLS handshake{1}; check validate_certs and ca_path (the CA that signed the " \
+                   "server certificate), and client_certificate_file/client_key_file if you use them"
+        elif isinstance(exc, exceptions.ProxyError):
+            kind = "proxy"
+            text = "{0} failed at the proxy{1}; check the proxy setting and that the proxy is reachable"
+        elif isinstance(exc, exceptions.ConnectTimeout):
+            kind = "timeout"
+            text = "{0} timed out while connecting{1}; check the host, the port and the network (firewall, proxy)"
+        elif isinstance(exc, exceptions.ReadTimeout):
+            kind = "timeout"
+            text = "{0} timed out after {2:.0f} s waiting for the answer{1}; the service may be overloaded, " \
+                   "raise the timeout or try again later"
+        elif isinstance(exc, exceptions.ConnectionError):
+            kind = "connection"
+            text = "{0} could not connect{1}; check the host, the port and the network (DNS, firewall, proxy)"
+        elif isinstance(exc, (exceptions.InvalidURL, exceptions.MissingSchema, exceptions.InvalidSchema)):
+            kind = "connection"
+            text = "{0} has an invalid address{1}; give the host as https://host[:port]"
+        else:
+            kind = "connection"
+            text = "{0} failed{1}; check the host and the network"
+        message = text.format(where, " ({0})".format(reason) if reason else "", self.timeout[1])
+        return TransportError(message.rstrip(".") + ".", status=None, method=method, url=strip_query(url), kind=kind)
