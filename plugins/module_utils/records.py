@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The desired-state engine shared by every resource module (ServiceNow records and Camunda resources alike).
+
+Pure logic, no I/O: normalise values, find the one record matching a natural key, plan what to write (only the
+managed fields that differ), build a diff in which secrets only ever appear as a fixed mask, verify what the server
+saved, and turn a plan into the standard module result.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+SECRET_MASK = "********"
+# Shown as the "before" of a readable secret (Camunda connector secrets) whose value will change.
+SECRET_MASK_BEFORE = "******** (current value, hidden)"
+UPDATE_SECRET_CHOICES = ("on_create", "always")
+ID_FIELDS = ("sys_id", "id", "clientId", "name")
+
+
+class RecordError(Exception):
+    """A desired-state problem (duplicates, a value the server changed); ``str(err)`` is one actionable sentence."""
+
+    def __init__(self, message, **facts):
+        super(RecordError, self).__init__(message)
+        self.message = message
+        self.facts = facts
+
+    def __str__(self):
+        return self.message
+
+
+def normalize(value):
+    """The comparable string form of a value.
+
+    None -> ""; booleans -> "true"/"false"; integral floats -> "1"; numbers -> str; references
+    ``{"link", "value"}`` (or ``{"display_value", "value"}``) -> the value (a sys_id); lists -> the sorted,
+    comma-joined normalised items (ServiceNow list fields and permission lists are sets); other dicts -> canonical
+    JSON; strings unchanged.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        if "value" in value and set(value) <= set(("link", "value", "display_value")):
+            return normalize(value["value"])
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(sorted(normalize(item) for item in value))
+    return str(value)
+
+
+def _display(value):
+    """A value as shown in a diff or result: references reduced to their sys_id, everything else unchanged."""
+    if isinstance(value, dict) and "value" in value and set(value) <= set(("link", "value", "display_value")):
+        return value["value"]
+    return value
+
+
+def record_id(record, id_fields=ID_FIELDS):
+    """The first identifying field a record has (sys_id, id, clientId, name), or "?"."""
+    for field in id_fields:
+        if isinstance(record, dict) and record.get(field) not in (None, ""):
+            return str(_display(record[field]))
+    return "?"
+
+
+def _describe_key(key):
+    return ", ".join("{0}={1!r}".format(k, normalize(v)) for k, v in sorted(key.items()))
+
+
+def matches(row, key):
+    """True when every field of ``key`` has exactly that (normalised) value in ``row``."""
+    return all(normalize(row.get(field)) == normalize(value) for field, value in key.items())
+
+
+def find_exact(rows, key, what="record", id_fields=ID_FIELDS):
+    """The one row of ``rows`` whose fields equal ``key`` exactly (checked again here: the server may ignore unknown
+    query fields or compare case-insensitively), or None. Two or more matches raise RecordError naming them."""
+    found = [row for row in (rows or []) if isinstance(row, dict) and matches(row, key)]
+    if not found:
+        return None
+    if len(found) > 1:
+        ids = [record_id(row, id_fields) for row in found]
+        raise RecordError(
+            "Found {0} {1} records matching {2} ({3}: {4}); a natural key must identify one record, so remove or "
+            "rename the duplicates, or identify the record by its id".format(
+                len(found), what, _describe_key(key), id_fields[0] if id_fields else "ids", ", ".join(ids)),
+            ids=ids)
+    return found[0]
+
+
+class Plan:
+    """What to do: ``action`` is "create", "update", "delete" or "none"; ``payload`` holds only what to write;
+    ``diff`` is ``{"before": {...}, "after": {...}}`` over the managed fields, secrets masked."""
+
+    def __init__(self, action, payload, diff, current=None, desired=None, secret_fields=()):
+        self.action = action
+        self.payload = payload
+        self.diff = diff
+        self.current = current
+        self.desired = desired
+        self.secret_fields = tuple(secret_fields)
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+    def __repr__(self):
+        return "Plan(action={0!r}, payload_keys={1!r})".format(self.action, sorted(self.payload))
+
+
+def masked(record, secret_fields):
+    """A copy of ``record`` with every secret field that has a value replaced by the fixed mask."""
+    if record is None:
+        return None
+    out = dict(record)
+    for field in secret_fields:
+        if field in out and out[field] not in (None, ""):
+            out[field] = SECRET_MASK
+    return out
+
+
+def managed_view(record, fields, secret_fields=()):
+    """The managed ``fields`` of ``record`` (references reduced to sys_ids) without any secret."""
+    if not record:
+        return {}
+    return dict((k, _display(record.get(k))) for k in fields if k not in secret_fields and k in record)
+
+
+def plan(current, desired, state="present", secret_fields=(), update_secret="on_create", readable_secrets=()):
+    """Compare ``current`` (the record found, or None) with ``desired`` (managed field -> wanted value; None means
+    "not managed") and decide.
+
+    * Only the keys of ``desired`` are compared, in normalised form; the payload holds only those that differ.
+    * ``secret_fields`` are never compared unless listed in ``readable_secrets`` (services that return a secret's
+      value, like the Camunda Console for connector secrets). A secret is written on create, and on update only
+      when ``update_secret == "always"`` (or, for a readable secret, when it differs). It appears in the diff only
+      as the fixed mask, and only when it will be written.
+    """
+    if state not in ("present", "absent"):
+        raise ValueError("state must be present or absent, not {0!r}".format(state))
+    if update_secret not in UPDATE_SECRET_CHOICES:
+        raise ValueError("update_secret must be one of {0}, not {1!r}".format(", ".join(UPDATE_SECRET_CHOICES), update_secret))
+    secret_fields = tuple(secret_fields)
+    wanted = dict((k, v) for k, v in desired.items() if v is not None)
+    plain = [k for k in wanted if k not in secret_fields]
+
+    if state == "absent":
+        if current is None:
+            return Plan("none", {}, {"before": {}, "after": {}}, current, wanted, secret_fields)
+        return Plan("delete", {}, {"before": managed_view(current, list(desired), secret_fields), "after": {}},
+                    current, wanted, secret_fields)
+
+    if current is None:
+        after = dict((k, _display(wanted[k])) for k in plain)
+        for k in wanted:
+            if k in secret_fields:
+                after[k] = SECRET_MASK
+        return Plan("create", dict(wanted), {"before": {}, "after": after}, current, wanted, secret_fields)
+
+    before = managed_view(current, plain, secret_fields)
+    after = dict(before)
+    payload = {}
+    for k in plain:
+        if normalize(current.get(k)) != normalize(wanted[k]):
+            payload[k] = wanted[k]
+            after[k] = _display(wanted[k])
+            if k not in before:
+                before[k] = None
+    for k in wanted:
+        if k not in secret_fields:
+            continue
+        if k in readable_secrets:
+            if normalize(current.get(k)) != normalize(wanted[k]) or update_secret == "always":
+                payload[k] = wanted[k]
+                before[k] = SECRET_MASK_BEFORE
+                after[k] = SECRET_MASK
+        elif update_secret == "always":
+            payload[k] = wanted[k]
+            after[k] = SECRET_MASK
+    if not payload:
+        return Plan("none", {}, {"before": before, "after": after}, current, wanted, secret_fields)
+    return Plan("update", payload, {"before": before, "after": after}, current, wanted, secret_fields)
+
+
+def verify_saved(saved, payload, secret_fields=(), what="record", service="The server"):
+    """Raise RecordError when ``saved`` (the write's response) does not hold what ``payload`` asked for: a business
+    rule, a data policy or an unknown field name silently changed or dropped it. Secrets are not compared."""
+    if saved is None:
+        return
+    problems = []
+    for field in sorted(payload):
+        if field in secret_fields:
+            continue
+        if field not in saved:
+            problems.append("{0} was not saved (is it a field of this table?)".format(field))
+        elif normalize(saved.get(field)) != normalize(payload[field]):
+            problems.append("{0} is {1!r}, not the {2!r} asked for".format(
+                field, normalize(saved.get(field)), normalize(payload[field])))
+    if problems:
+        raise RecordError(
+            "{0} saved the {1} {2} differently than asked: {3}; a business rule or data policy on the instance "
+            "probably changed it, check the record and the rules of its table".format(
+                service, what, record_id(saved), "; ".join(problems)),
+            fields=sorted(payload))
+
+
+def predicted(the_plan):
+    """The record the plan would leave (for check mode): current with the payload applied; None after a delete."""
+    if the_plan.action == "delete":
+        return None
+    record = dict(the_plan.current or {})
+    record.update(the_plan.payload)
+    return record
+
+
+def apply_plan(the_plan, check_mode, create=None, update=None, delete=None, what="record", service="The server",
+               verify=True, fields=None):
+    """Carry out ``the_plan`` (unless ``check_mode``) and return the standard module result
+    ``{"changed", "diff", "record"}``. ``create(payload)``/``update(payload)`` return the saved record (the write's
+    response, not read again); ``delete()`` returns nothing. The saved record is verified against the payload,
+    secrets are masked, and ``fields`` (if given) limits the returned record to those fields."""
+    record = the_plan.current
+    if the_plan.action == "none":
+        pass
+    elif check_mode:
+        record = predicted(the_plan)
+    elif the_plan.action == "create":
+        record = create(the_plan.payload)
+        if verify:
+            verify_saved(record, the_plan.payload, the_plan.secret_fields, what, service)
+    elif the_plan.action == "update":
+        record = update(the_plan.payload)
+        if verify:
+            verify_saved(record, the_plan.payload, the_plan.secret_fields, what, service)
+    elif the_plan.action == "delete":
+        delete()
+        record = None
+    return module_result(the_plan, record, fields)
+
+
+def module_result(the_plan, record, fields=None):
+    """``{"changed", "diff", "record"}`` for ``the_plan`` and the resulting ``record`` (secrets masked, references
+    reduced to sys_ids, limited to ``fields`` when given; ``{}`` when the record is absent)."""
+    out = {}
+    if record:
+        keys = fields if fields is not None else list(record)
+        out = dict((k, _display(record.get(k))) for k in keys if k in record)
+        out = masked(out, the_plan.secret_fields)
+    return {"changed": the_plan.changed, "diff": the_plan.diff, "record": out}
