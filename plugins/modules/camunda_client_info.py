@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: camunda_client_info
+short_description: List the API clients of a Camunda cluster
+version_added: 0.1.0
+description:
+  - Lists the API clients of a Camunda 8 SaaS cluster through the Console (Administration) API, or the clients of
+    the Camunda Identity realm through the Keycloak admin API on Self-Managed.
+  - Read-only; never returns a client secret (the Console API never shows one again).
+  - The C(camunda.servicenow.setup) role uses it to tell an instance's client generations apart (trusted, orphaned,
+    previous) before it creates or deletes anything.
+author:
+  - camunda.servicenow maintainers
+extends_documentation_fragment:
+  - camunda.servicenow.camunda
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  cluster_id:
+    description:
+      - The cluster's id as Console shows it. Required on SaaS; ignored on Self-Managed.
+    type: str
+  name_prefix:
+    description:
+      - Return only clients whose name (SaaS) or client id (Self-Managed) starts with this string.
+    type: str
+  name_pattern:
+    description:
+      - Return only clients whose name (SaaS) or client id (Self-Managed) matches this Python regular expression
+        in full.
+    type: str
+notes:
+  - On SaaS the organization client needs the C(Zeebe Client) scope; on Self-Managed the Keycloak admin needs
+    C(view-clients).
+seealso:
+  - module: camunda.servicenow.camunda_client_credential
+"""
+
+EXAMPLES = r"""
+- name: List this instance's client generations
+  camunda.servicenow.camunda_client_info:
+    camunda:
+      access_token: "{{ camunda_org_token }}"
+    cluster_id: 6b6b3969-a65c-4bdd-905e-c29102eebded
+    name_pattern: 'servicenow-dev12345-g[0-9]+'
+  register: clients
+
+- name: Show their names
+  ansible.builtin.debug:
+    msg: "{{ clients.clients | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+clients:
+  description:
+    - The matching clients, sorted by name. Never a secret.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The client's name (SaaS) or client id (Self-Managed).
+      type: str
+    client_id:
+      description: The OAuth client id.
+      type: str
+    permissions:
+      description: The client's permissions (SaaS); empty on Self-Managed.
+      type: list
+      elements: str
+  sample:
+    - name: servicenow-dev12345-g1
+      client_id: Xb3kT0V~pQ8rN1z
+      permissions: [Zeebe]
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, seg)
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+
+
+def select_clients(rows, name_prefix=None, name_pattern=None):
+    """Normalise the service's rows to ``{name, client_id, permissions}``, filter and sort them by name."""
+    pattern = re.compile(name_pattern) if name_pattern else None
+    out = []
+    for row in rows or []:
+        if not isinstance(row, dict):
+            continue
+        client_id = row.get("clientId")
+        name = row.get("name") if row.get("name") is not None else client_id
+        if not isinstance(name, str) or not client_id:
+            continue
+        if name_prefix and not name.startswith(name_prefix):
+            continue
+        if pattern is not None and not pattern.fullmatch(name):
+            continue
+        permissions = row.get("permissions") if isinstance(row.get("permissions"), list) else []
+        out.append({"name": name, "client_id": client_id, "permissions": list(permissions)})
+    return sorted(out, key=lambda item: item["name"])
+
+
+def list_rows(client, cluster_id, name_prefix):
+    if client.deployment == SELF_MANAGED:
+        keycloak = client.keycloak()
+        params = {"clientId": name_prefix, "search": "true"} if name_prefix else None
+        headers = {"Authorization": "Bearer " + client.keycloak_token()}
+        try:
+            rows = keycloak.transport.request("GET", "/admin/realms/" + seg(keycloak.realm) + "/clients", params=params,
+                                              headers=headers, expected=(200,)).json() or []
+        except TransportError as err:
+            raise CamundaError("Listing the clients of realm {0!r} failed: {1}".format(keycloak.realm, err),
+                               status=err.status)
+        return [{"clientId": r.get("clientId"), "name": r.get("clientId")} for r in rows if isinstance(r, dict)]
+    return client.console(cluster_id).list_clients()
+
+
+def main():
+    argument_spec = camunda_argument_spec()
+    argument_spec.update(
+        cluster_id=dict(type="str"),
+        name_prefix=dict(type="str"),
+        name_pattern=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    if params["name_pattern"]:
+        try:
+            re.compile(params["name_pattern"])
+        except re.error as err:
+            module.fail_json(msg="name_pattern {0!r} is not a valid regular expression: {1}; fix the pattern".format(
+                params["name_pattern"], err))
+    client = CamundaClient(params["camunda"])
+    try:
+        rows = list_rows(client, params["cluster_id"], params["name_prefix"])
+    except CamundaError as err:
+        module.fail_json(msg=str(err))
+    module.exit_json(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]))
+
+
+if __name__ == "__main__":
+    main()
