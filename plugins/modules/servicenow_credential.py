@@ -1,0 +1,259 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the camunda.servicenow collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: servicenow_credential
+short_description: Manage the ServiceNow OAuth 2.0 credential the Camunda Spoke's connection uses
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes a credential of type C(OAuth 2.0 Credentials) (table C(oauth_2_0_credentials)) that
+    points at an OAuth entity profile, as in step 4 of Camunda's ServiceNow setup.
+  - The credential is found by its O(name), matched exactly.
+  - The OAuth entity profile is given by name or sys_id and resolved on the instance; the module fails with a clear
+    message when it does not exist (create it with M(camunda.servicenow.servicenow_oauth_profile)).
+  - When nothing needs to change, the credential and the profile are read in one round trip (the Batch API) and
+    nothing is written.
+author:
+  - camunda.servicenow maintainers
+extends_documentation_fragment:
+  - camunda.servicenow.servicenow
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  name:
+    description: Name of the credential, its natural key.
+    type: str
+    default: Camunda Connection
+  oauth_entity_profile:
+    description:
+      - The OAuth entity profile (C(oauth_entity_profile)) the credential fetches tokens with, by name or sys_id.
+      - M(camunda.servicenow.servicenow_oauth_profile) creates C(<entity name> default_profile) and returns it.
+    type: str
+    default: Camunda OAuth default_profile
+  active:
+    description: Whether the credential is active.
+    type: bool
+    default: true
+  order:
+    description: Order in which ServiceNow tries credentials (lower first).
+    type: int
+    default: 100
+  applies_to:
+    description: Which MID Servers the credential applies to (stored value, V(all) for all of them).
+    type: str
+    default: all
+  state:
+    description:
+      - V(present) creates or updates the credential; V(absent) deletes it (the profile is left alone).
+    type: str
+    choices: [present, absent]
+    default: present
+seealso:
+  - module: camunda.servicenow.servicenow_oauth_profile
+  - module: camunda.servicenow.servicenow_connection_alias
+  - module: camunda.servicenow.servicenow_spoke
+  - name: Camunda ServiceNow setup and configuration
+    description: The documented steps these modules automate (step 4 is this module).
+    link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
+"""
+
+EXAMPLES = r"""
+- name: Create the Camunda credential (documented values)
+  camunda.servicenow.servicenow_credential:
+    instance:
+      host: https://example.service-now.com
+      username: admin
+      password: "{{ servicenow_password }}"
+    name: Camunda Connection
+    oauth_entity_profile: Camunda OAuth default_profile
+
+- name: Use the profile returned by servicenow_oauth_profile
+  camunda.servicenow.servicenow_credential:
+    name: Camunda Connection
+    oauth_entity_profile: "{{ camunda_oauth.profile.sys_id }}"
+
+- name: Remove the credential
+  camunda.servicenow.servicenow_credential:
+    name: Camunda Connection
+    state: absent
+"""
+
+RETURN = r"""
+record:
+  description:
+    - The credential after the run (managed fields and C(sys_id)); empty after O(state=absent).
+    - In check mode, what would be written (C(sys_id) is null for a credential that would be created).
+  returned: always
+  type: dict
+  sample:
+    sys_id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9
+    name: Camunda Connection
+    oauth_entity_profile: 6d5c4b3a29180f7e6d5c4b3a29180f7e
+    active: "true"
+    order: "100"
+    applies_to: all
+profile:
+  description: The OAuth entity profile the credential points at.
+  returned: when O(state=present)
+  type: dict
+  sample:
+    sys_id: 6d5c4b3a29180f7e6d5c4b3a29180f7e
+    name: Camunda OAuth default_profile
+diff:
+  description: Managed fields before and after.
+  returned: always
+  type: dict
+  sample:
+    before: {order: "200"}
+    after: {order: "100"}
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
+    ServiceNowClient,
+    servicenow_argument_spec,
+)
+
+CREDENTIAL_TABLE = "oauth_2_0_credentials"
+PROFILE_TABLE = "oauth_entity_profile"
+CREDENTIAL_FIELDS = ("sys_id", "name", "oauth_entity_profile", "active", "order", "applies_to")
+PROFILE_FIELDS = ("sys_id", "name", "oauth_entity")
+LOOKUP_LIMIT = 10
+
+SYS_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class CredentialError(Exception):
+    """A condition the user must fix, with a one-sentence message."""
+
+
+def argument_spec():
+    spec = servicenow_argument_spec()
+    spec.update(
+        name=dict(type="str", default="Camunda Connection"),
+        oauth_entity_profile=dict(type="str", default="Camunda OAuth default_profile"),
+        active=dict(type="bool", default=True),
+        order=dict(type="int", default=100),
+        applies_to=dict(type="str", default="all"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    return spec
+
+
+def quote(value):
+    """A value inside an encoded query: a literal ^ is written ^^."""
+    return str(value).replace("^", "^^")
+
+
+def credential_request(name):
+    return dict(table=CREDENTIAL_TABLE, query="name={0}".format(quote(name)), fields=CREDENTIAL_FIELDS, limit=LOOKUP_LIMIT)
+
+
+def profile_request(profile):
+    if SYS_ID_RE.match(profile):
+        query = "sys_id={0}^ORname={0}".format(profile)
+    else:
+        query = "name={0}".format(quote(profile))
+    return dict(table=PROFILE_TABLE, query=query, fields=PROFILE_FIELDS, limit=LOOKUP_LIMIT)
+
+
+def find_profile(rows, profile, host):
+    """The profile given by sys_id or name, checked exactly; a CredentialError when it is missing."""
+    if SYS_ID_RE.match(profile):
+        by_id = [row for row in rows if row.get("sys_id") == profile]
+        if by_id:
+            return by_id[0]
+    found = records.find_exact(rows, {"name": profile}, "OAuth entity profile '{0}'".format(profile))
+    if found is None:
+        raise CredentialError(
+            "The OAuth entity profile '{0}' was not found on {1}; create it first with "
+            "camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
+            "oauth_entity_profile.".format(profile, host)
+        )
+    return found
+
+
+def desired_credential(params, profile_sys_id):
+    return dict(
+        name=params["name"],
+        oauth_entity_profile=profile_sys_id,
+        active=params["active"],
+        order=params["order"],
+        applies_to=params["applies_to"],
+    )
+
+
+def public_record(record):
+    if not record:
+        return {}
+    out = dict((k, record.get(k)) for k in CREDENTIAL_FIELDS)
+    out["oauth_entity_profile"] = records.normalize(out.get("oauth_entity_profile")) or None
+    return out
+
+
+def write_plan(client, the_plan, check_mode, name, host):
+    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}."""
+    sys_id = (the_plan.current or {}).get("sys_id")
+    return records.apply_plan(
+        the_plan, check_mode,
+        create=lambda payload: client.create(CREDENTIAL_TABLE, payload),
+        update=lambda payload: client.update(CREDENTIAL_TABLE, sys_id, payload),
+        delete=lambda: client.delete(CREDENTIAL_TABLE, sys_id),
+        what="credential '{0}'".format(name), service="ServiceNow ({0})".format(host), fields=CREDENTIAL_FIELDS,
+    )
+
+
+def ensure_present(client, params, check_mode, host):
+    rows_credential, rows_profile = client.batch_get([credential_request(params["name"]),
+                                                      profile_request(params["oauth_entity_profile"])])
+    current = records.find_exact(rows_credential, {"name": params["name"]}, "credential '{0}'".format(params["name"]))
+    profile = find_profile(rows_profile, params["oauth_entity_profile"], host)
+    the_plan = records.plan(current, desired_credential(params, profile["sys_id"]), state="present")
+    result = write_plan(client, the_plan, check_mode, params["name"], host)
+    return dict(
+        changed=result["changed"],
+        record=public_record(result["record"]),
+        profile=dict(sys_id=profile["sys_id"], name=profile.get("name")),
+        diff=the_plan.diff,
+    )
+
+
+def ensure_absent(client, params, check_mode, host):
+    rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(params["name"])), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
+    current = records.find_exact(rows, {"name": params["name"]}, "credential '{0}'".format(params["name"]))
+    the_plan = records.plan(current, desired_credential(params, None), state="absent")
+    return write_plan(client, the_plan, check_mode, params["name"], host)
+
+
+def run(module, client):
+    params = module.params
+    if params["state"] == "absent":
+        return ensure_absent(client, params, module.check_mode, params["instance"]["host"])
+    return ensure_present(client, params, module.check_mode, params["instance"]["host"])
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        client = ServiceNowClient(module)
+        result = run(module, client)
+    except (CredentialError, records.RecordError) as err:
+        module.fail_json(msg=str(err))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,463 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the camunda.servicenow collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: servicenow_oauth_profile
+short_description: Manage the ServiceNow Application Registry record that connects to Camunda's OAuth provider
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes the Application Registry record of type C(Connect to a third-party OAuth Provider)
+    (table C(oauth_entity), C(type=oauth_provider)) that the Camunda Spoke uses to fetch tokens from Camunda, as in
+    step 3 of Camunda's ServiceNow setup.
+  - The record is found by its O(name), matched exactly.
+  - The OAuth API script (O(oauth_api_script)) is resolved by name to the script include in the spoke's application
+    scope (O(spoke_scope)); the module fails with a clear message when it is missing, which usually means the
+    Camunda Spoke is not installed.
+  - It also ensures the entity's default OAuth entity profile (table C(oauth_entity_profile)), named
+    C(<name> default_profile), with C(default=true) and the entity's grant type. ServiceNow normally creates that
+    profile when the entity is saved; the module creates it when the instance did not, and corrects its grant type
+    when it differs.
+  - When nothing needs to change, the module reads the entity, the script include and the profile in one round
+    trip (the Batch API) and writes nothing.
+  - The client secret is write-only in ServiceNow, so it cannot be compared; O(update_secret) decides whether it
+    is written to an existing record.
+author:
+  - camunda.servicenow maintainers
+extends_documentation_fragment:
+  - camunda.servicenow.servicenow
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  name:
+    description:
+      - Name of the Application Registry record, its natural key.
+      - The default profile is named C(<name> default_profile).
+    type: str
+    default: Camunda OAuth
+  client_id:
+    description:
+      - Client ID of the Camunda API client (created in Camunda Console or Identity).
+      - Required with O(state=present).
+    type: str
+  client_secret:
+    description:
+      - Client secret of the Camunda API client.
+      - Required when the record is created. ServiceNow never returns it, so it is compared with nothing;
+        see O(update_secret).
+      - Never returned, logged or shown in a diff.
+    type: str
+  update_secret:
+    description:
+      - V(on_create) writes O(client_secret) only when the record is created.
+      - V(always) also writes it to an existing record on every run, which then always reports a change.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  oauth_api_script:
+    description:
+      - Name of the OAuth API script include (C(sys_script_include)) that customises the token request.
+      - Resolved to the script include of that name in the application scope O(spoke_scope).
+    type: str
+    default: OAuthCamundaUtil
+  spoke_scope:
+    description:
+      - Application scope of the Camunda Spoke, in which O(oauth_api_script) is looked up.
+    type: str
+    default: x_camun_camunda
+  default_grant_type:
+    description:
+      - Default grant type of the entity, also set on its default profile.
+    type: str
+    default: client_credentials
+    choices:
+      - client_credentials
+      - password
+      - authorization_code
+      - urn:ietf:params:oauth:grant-type:jwt-bearer
+      - urn:ietf:params:oauth:grant-type:saml2-bearer
+  token_url:
+    description:
+      - Token URL of the OAuth provider.
+      - The default is Camunda SaaS; for Self-Managed use the Identity (Keycloak) realm's token endpoint.
+    type: str
+    default: https://login.cloud.camunda.io/oauth/token
+  refresh_token_lifespan:
+    description: Refresh token lifespan in seconds.
+    type: int
+    default: 8640000
+  access_token_lifespan:
+    description: Access token lifespan in seconds.
+    type: int
+    default: 1800
+  active:
+    description: Whether the record is active.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates or updates the record and its default profile.
+      - V(absent) deletes the default profile and the record. The profile is deleted explicitly first, so the
+        result does not depend on whether the instance cascades the delete of the entity to its profiles.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Needs the C(oauth_admin) or C(admin) role on the instance.
+seealso:
+  - module: camunda.servicenow.servicenow_spoke
+  - module: camunda.servicenow.servicenow_credential
+  - module: camunda.servicenow.servicenow_connection_alias
+  - name: Camunda ServiceNow setup and configuration
+    description: The documented steps these modules automate (step 3 is this module).
+    link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
+"""
+
+EXAMPLES = r"""
+- name: Create the Camunda OAuth profile (documented values)
+  camunda.servicenow.servicenow_oauth_profile:
+    instance:
+      host: https://example.service-now.com
+      username: admin
+      password: "{{ servicenow_password }}"
+    name: Camunda OAuth
+    client_id: "{{ camunda_client_id }}"
+    client_secret: "{{ camunda_client_secret }}"
+    oauth_api_script: OAuthCamundaUtil
+    default_grant_type: client_credentials
+    token_url: https://login.cloud.camunda.io/oauth/token
+    refresh_token_lifespan: 8640000
+  register: camunda_oauth
+
+- name: Show the default profile the credential will use
+  ansible.builtin.debug:
+    msg: "{{ camunda_oauth.profile.name }} ({{ camunda_oauth.profile.sys_id }})"
+
+- name: Rotate the client secret on the existing record
+  camunda.servicenow.servicenow_oauth_profile:
+    client_id: "{{ camunda_client_id }}"
+    client_secret: "{{ new_camunda_client_secret }}"
+    update_secret: always
+
+- name: Remove the OAuth profile and its default profile
+  camunda.servicenow.servicenow_oauth_profile:
+    name: Camunda OAuth
+    state: absent
+"""
+
+RETURN = r"""
+record:
+  description:
+    - The Application Registry record after the run (managed fields and C(sys_id)); empty after O(state=absent).
+    - In check mode, what would be written (C(sys_id) is null for a record that would be created).
+    - C(oauth_api_script) is the script include's sys_id. The client secret is never returned.
+  returned: always
+  type: dict
+  sample:
+    sys_id: 2f7c1e0a1b2c3d4e5f60718293a4b5c6
+    name: Camunda OAuth
+    type: oauth_provider
+    client_id: my-camunda-client
+    oauth_api_script: 9a8b7c6d5e4f30211203f4e5d6c7b8a9
+    default_grant_type: client_credentials
+    token_url: https://login.cloud.camunda.io/oauth/token
+    refresh_token_lifespan: "8640000"
+    access_token_lifespan: "1800"
+    active: "true"
+profile:
+  description:
+    - The entity's default OAuth entity profile, to give to M(camunda.servicenow.servicenow_credential).
+    - C(sys_id) is null in check mode when the profile would be created.
+  returned: when O(state=present)
+  type: dict
+  sample:
+    sys_id: 6d5c4b3a29180f7e6d5c4b3a29180f7e
+    name: Camunda OAuth default_profile
+diff:
+  description:
+    - Managed fields before and after; the profile's managed fields under C(profile). Never a secret (a secret
+      that is written shows as C(********)).
+  returned: always
+  type: dict
+  sample:
+    before: {token_url: https://old.example/oauth/token, profile: {grant_type: password}}
+    after: {token_url: https://login.cloud.camunda.io/oauth/token, profile: {grant_type: client_credentials}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
+    ServiceNowClient,
+    servicenow_argument_spec,
+)
+
+ENTITY_TABLE = "oauth_entity"
+PROFILE_TABLE = "oauth_entity_profile"
+SCRIPT_TABLE = "sys_script_include"
+
+ENTITY_TYPE = "oauth_provider"
+ENTITY_FIELDS = (
+    "sys_id", "name", "type", "client_id", "oauth_api_script", "default_grant_type", "token_url",
+    "refresh_token_lifespan", "access_token_lifespan", "active",
+)
+PROFILE_FIELDS = ("sys_id", "name", "oauth_entity", "grant_type", "default")
+SCRIPT_FIELDS = ("sys_id", "name", "api_name", "sys_scope")
+SECRET_FIELDS = ("client_secret",)
+
+# A few rows are enough: names are expected to be unique and duplicates must be reported, not hidden.
+LOOKUP_LIMIT = 10
+# Profiles of one entity; when the dot-walked query is ignored by the instance, this many unrelated rows come
+# back and the module asks again by the entity's sys_id.
+PROFILE_LIMIT = 50
+
+
+class ProfileError(Exception):
+    """A condition the user must fix, with a one-sentence message."""
+
+
+def argument_spec():
+    spec = servicenow_argument_spec()
+    spec.update(
+        name=dict(type="str", default="Camunda OAuth"),
+        client_id=dict(type="str"),
+        client_secret=dict(type="str", no_log=True),
+        update_secret=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
+        oauth_api_script=dict(type="str", default="OAuthCamundaUtil"),
+        spoke_scope=dict(type="str", default="x_camun_camunda"),
+        default_grant_type=dict(
+            type="str",
+            default="client_credentials",
+            choices=[
+                "client_credentials", "password", "authorization_code",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer",
+            ],
+        ),
+        token_url=dict(type="str", default="https://login.cloud.camunda.io/oauth/token"),
+        refresh_token_lifespan=dict(type="int", default=8640000, no_log=False),
+        access_token_lifespan=dict(type="int", default=1800, no_log=False),
+        active=dict(type="bool", default=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    return spec
+
+
+def profile_name(entity_name):
+    return "{0} default_profile".format(entity_name)
+
+
+def quote(value):
+    """A value inside an encoded query: a literal ^ is written ^^."""
+    return str(value).replace("^", "^^")
+
+
+def ref(value):
+    """The sys_id of a reference field, whatever form the instance returned it in."""
+    return records.normalize(value)
+
+
+def read_requests(params, with_script=True):
+    """The GETs of one run, read together in one batch: entity, profiles (by dot-walk), script include."""
+    name = params["name"]
+    reqs = [
+        dict(table=ENTITY_TABLE, query="name={0}".format(quote(name)), fields=ENTITY_FIELDS, limit=LOOKUP_LIMIT),
+        dict(table=PROFILE_TABLE, query="oauth_entity.name={0}".format(quote(name)), fields=PROFILE_FIELDS,
+             limit=PROFILE_LIMIT),
+    ]
+    if with_script:
+        api_name = "{0}.{1}".format(params["spoke_scope"], params["oauth_api_script"])
+        reqs.append(dict(table=SCRIPT_TABLE, query="api_name={0}".format(quote(api_name)), fields=SCRIPT_FIELDS,
+                         limit=LOOKUP_LIMIT))
+    return reqs
+
+
+def find_entity(rows, name):
+    entity = records.find_exact(rows, {"name": name}, "Application Registry record '{0}'".format(name))
+    if entity is not None and entity.get("type") != ENTITY_TYPE:
+        raise ProfileError(
+            "The Application Registry record '{0}' ({1}) has type '{2}', not '{3}' (a third-party OAuth provider); "
+            "rename or delete it, or choose another name.".format(name, entity.get("sys_id"), entity.get("type"), ENTITY_TYPE)
+        )
+    return entity
+
+
+def find_script(rows, params, host):
+    """The script include named oauth_api_script in spoke_scope, or a ProfileError saying what to check."""
+    api_name = "{0}.{1}".format(params["spoke_scope"], params["oauth_api_script"])
+    script = records.find_exact(rows, {"api_name": api_name}, "script include '{0}'".format(api_name))
+    if script is None or script.get("name") != params["oauth_api_script"]:
+        raise ProfileError(
+            "The OAuth API script include '{0}' was not found in application scope '{1}' on {2}; check that the "
+            "Camunda Spoke is installed and active (camunda.servicenow.servicenow_spoke) or set oauth_api_script "
+            "and spoke_scope.".format(params["oauth_api_script"], params["spoke_scope"], host)
+        )
+    return script
+
+
+def entity_profiles(client, rows, entity_sys_id):
+    """The profiles of the entity among the rows of the dot-walked query, checked exactly.
+
+    The instance ignores a query field it does not understand; if the dot-walked filter was dropped, the rows are
+    unrelated ones and a full page of them may hide the right one: then ask again by the entity's sys_id.
+    """
+    mine = [row for row in rows if ref(row.get("oauth_entity")) == entity_sys_id]
+    if not mine and len(rows) >= PROFILE_LIMIT:
+        again = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
+        mine = [row for row in again if ref(row.get("oauth_entity")) == entity_sys_id]
+    return mine
+
+
+def choose_profile(profiles, wanted_name):
+    """The profile to manage: the one named '<name> default_profile', else the entity's default one."""
+    named = [row for row in profiles if row.get("name") == wanted_name]
+    if len(named) > 1:
+        raise ProfileError(
+            "Several OAuth entity profiles are named '{0}' ({1}); delete the extra ones.".format(
+                wanted_name, ", ".join(sorted(row.get("sys_id", "") for row in named)))
+        )
+    if named:
+        return named[0]
+    defaults = [row for row in profiles if records.normalize(row.get("default")) == "true"]
+    if len(defaults) > 1:
+        raise ProfileError(
+            "The OAuth entity has several default profiles ({0}); keep only one.".format(
+                ", ".join(sorted(row.get("sys_id", "") for row in defaults)))
+        )
+    return defaults[0] if defaults else None
+
+
+def desired_entity(params, script_sys_id):
+    desired = dict(
+        name=params["name"],
+        type=ENTITY_TYPE,
+        client_id=params["client_id"],
+        oauth_api_script=script_sys_id,
+        default_grant_type=params["default_grant_type"],
+        token_url=params["token_url"],
+        refresh_token_lifespan=params["refresh_token_lifespan"],
+        access_token_lifespan=params["access_token_lifespan"],
+        active=params["active"],
+    )
+    if params.get("client_secret") is not None:
+        desired["client_secret"] = params["client_secret"]
+    return desired
+
+
+def desired_profile(params, entity_sys_id):
+    desired = dict(name=profile_name(params["name"]), default=True, grant_type=params["default_grant_type"])
+    if entity_sys_id:
+        desired["oauth_entity"] = entity_sys_id
+    return desired
+
+
+def public_entity(record):
+    """The entity as returned to the user: managed fields and sys_id (null until created), never the secret."""
+    if not record:
+        return {}
+    out = dict((k, record.get(k)) for k in ENTITY_FIELDS)
+    out["oauth_api_script"] = ref(out.get("oauth_api_script")) or None
+    return out
+
+
+def write_plan(client, table, the_plan, check_mode, fields, what, host):
+    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}."""
+    sys_id = (the_plan.current or {}).get("sys_id")
+    return records.apply_plan(
+        the_plan, check_mode,
+        create=lambda payload: client.create(table, payload),
+        update=lambda payload: client.update(table, sys_id, payload),
+        delete=lambda: client.delete(table, sys_id),
+        what=what, service="ServiceNow ({0})".format(host), fields=fields,
+    )
+
+
+def ensure_present(client, params, check_mode, host):
+    rows_entity, rows_profile, rows_script = client.batch_get(read_requests(params))
+    entity = find_entity(rows_entity, params["name"])
+    script = find_script(rows_script, params, host)
+
+    if entity is None and params.get("client_secret") is None:
+        raise ProfileError(
+            "client_secret is required to create the Application Registry record '{0}' on {1}.".format(params["name"], host)
+        )
+    entity_plan = records.plan(entity, desired_entity(params, script["sys_id"]), state="present",
+                               secret_fields=SECRET_FIELDS, update_secret=params["update_secret"])
+    entity_result = write_plan(client, ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS,
+                               "Application Registry record '{0}'".format(params["name"]), host)
+    entity_sys_id = entity_result["record"].get("sys_id")
+
+    if entity is not None:
+        profiles = entity_profiles(client, rows_profile, entity["sys_id"])
+    elif entity_sys_id:
+        # Just created: the instance may have added the default profile itself (a business rule on insert).
+        profiles = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
+        profiles = [row for row in profiles if ref(row.get("oauth_entity")) == entity_sys_id]
+    else:
+        profiles = []
+    profile = choose_profile(profiles, profile_name(params["name"]))
+    profile_plan = records.plan(profile, desired_profile(params, entity_sys_id), state="present")
+    profile_result = write_plan(client, PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS,
+                                "OAuth entity profile '{0}'".format(profile_name(params["name"])), host)
+
+    before = dict(entity_plan.diff["before"])
+    after = dict(entity_plan.diff["after"])
+    # A profile the instance created together with a new entity did not exist before the run either.
+    before["profile"] = profile_plan.diff["before"] if entity is not None else {}
+    after["profile"] = profile_plan.diff["after"]
+    return dict(
+        changed=entity_result["changed"] or profile_result["changed"],
+        record=public_entity(entity_result["record"]),
+        profile=dict(sys_id=profile_result["record"].get("sys_id"),
+                     name=profile_result["record"].get("name") or profile_name(params["name"])),
+        diff=dict(before=before, after=after),
+    )
+
+
+def ensure_absent(client, params, check_mode, host):
+    rows_entity, rows_profile = client.batch_get(read_requests(params, with_script=False))
+    entity = records.find_exact(rows_entity, {"name": params["name"]}, "Application Registry record '{0}'".format(params["name"]))
+    profiles = entity_profiles(client, rows_profile, entity["sys_id"]) if entity else []
+    the_plan = records.plan(entity, dict((k, None) for k in ENTITY_FIELDS if k != "sys_id"), state="absent")
+    if the_plan.action == "delete" and not check_mode:
+        # Explicitly, before the entity: the outcome must not depend on whether the instance cascades the delete.
+        for profile in profiles:
+            client.delete(PROFILE_TABLE, profile["sys_id"])
+    result = write_plan(client, ENTITY_TABLE, the_plan, check_mode, ENTITY_FIELDS,
+                        "Application Registry record '{0}'".format(params["name"]), host)
+    if profiles:
+        result["diff"]["before"]["profiles"] = sorted(row.get("name", "") for row in profiles)
+        result["diff"]["after"]["profiles"] = []
+    return result
+
+
+def run(module, client):
+    params = module.params
+    if params["state"] == "absent":
+        return ensure_absent(client, params, module.check_mode, params["instance"]["host"])
+    return ensure_present(client, params, module.check_mode, params["instance"]["host"])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        required_if=[("state", "present", ("client_id",))],
+    )
+    try:
+        client = ServiceNowClient(module)
+        result = run(module, client)
+    except (ProfileError, records.RecordError) as err:
+        module.fail_json(msg=str(err))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

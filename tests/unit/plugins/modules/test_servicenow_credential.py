@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_credential as mod
+
+HOST = "https://sn.example.test"
+PROFILE_ID = "f" * 32
+CRED_ID = "d" * 32
+
+
+class FakeInstance:
+    """In-memory tables; ``ignore_queries`` returns every row (an instance that drops unknown query fields)."""
+
+    def __init__(self, tables=None, ignore_queries=False, rewrite=None):
+        self.tables = dict((k, [dict(r) for r in v]) for k, v in (tables or {}).items())
+        self.calls = []
+        self.ignore_queries = ignore_queries
+        self.rewrite = rewrite or {}
+
+    def _select(self, table, query, fields, limit):
+        rows = self.tables.get(table, [])
+        if not self.ignore_queries:
+            alternatives = [alt.split("=", 1) for alt in query.split("^OR")]
+            rows = [r for r in rows if any(r.get(f) == v for f, v in alternatives)]
+        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
+
+    def get_records(self, table, query, fields, limit):
+        self.calls.append(("GET", table, query))
+        return self._select(table, query, fields, limit)
+
+    def batch_get(self, requests):
+        self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
+        return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
+
+    def create(self, table, payload):
+        self.calls.append(("POST", table, dict(payload)))
+        row = dict((k, records.normalize(v)) for k, v in payload.items())
+        row.update(sys_id="1" * 32, **self.rewrite)
+        self.tables.setdefault(table, []).append(row)
+        return dict(row)
+
+    def update(self, table, sys_id, payload):
+        self.calls.append(("PATCH", table, sys_id, dict(payload)))
+        row = [r for r in self.tables[table] if r["sys_id"] == sys_id][0]
+        row.update((k, records.normalize(v)) for k, v in payload.items())
+        row.update(self.rewrite)
+        return dict(row)
+
+    def delete(self, table, sys_id):
+        self.calls.append(("DELETE", table, sys_id))
+        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
+
+    def writes(self):
+        return [c for c in self.calls if c[0] in ("POST", "PATCH", "DELETE")]
+
+
+def params(**overrides):
+    out = dict(instance=dict(host=HOST), name="Camunda Connection", oauth_entity_profile="Camunda OAuth default_profile",
+               active=True, order=100, applies_to="all", state="present")
+    out.update(overrides)
+    return out
+
+
+def profile_row(**overrides):
+    row = dict(sys_id=PROFILE_ID, name="Camunda OAuth default_profile", oauth_entity="e" * 32)
+    row.update(overrides)
+    return row
+
+
+def cred_row(**overrides):
+    row = dict(sys_id=CRED_ID, name="Camunda Connection", oauth_entity_profile=PROFILE_ID, active="true", order="100",
+               applies_to="all")
+    row.update(overrides)
+    return row
+
+
+def in_place(**kwargs):
+    return FakeInstance(dict(oauth_entity_profile=[profile_row()], oauth_2_0_credentials=[cred_row()]), **kwargs)
+
+
+def test_argument_spec_defaults_are_the_documented_values():
+    spec = mod.argument_spec()
+    assert spec["name"]["default"] == "Camunda Connection"
+    assert spec["oauth_entity_profile"]["default"] == "Camunda OAuth default_profile"
+    assert (spec["order"]["default"], spec["applies_to"]["default"], spec["active"]["default"]) == (100, "all", True)
+    assert "instance" in spec
+
+
+def test_profile_request_by_name_or_sys_id():
+    assert mod.profile_request("A^B")["query"] == "name=A^^B"
+    assert mod.profile_request(PROFILE_ID)["query"] == "sys_id={0}^ORname={0}".format(PROFILE_ID)
+    assert mod.profile_request(PROFILE_ID.upper())["query"] == "name=" + PROFILE_ID.upper()
+
+
+def test_find_profile_prefers_the_sys_id_and_checks_the_name_exactly():
+    named_like_id = profile_row(sys_id="2" * 32, name=PROFILE_ID)
+    assert mod.find_profile([named_like_id, profile_row()], PROFILE_ID, HOST)["sys_id"] == PROFILE_ID
+    assert mod.find_profile([named_like_id], PROFILE_ID, HOST)["sys_id"] == "2" * 32
+    with pytest.raises(mod.CredentialError):
+        mod.find_profile([profile_row(name="camunda oauth default_profile")], "Camunda OAuth default_profile", HOST)
+
+
+def test_missing_profile_names_it_and_suggests_the_oauth_profile_module():
+    with pytest.raises(mod.CredentialError) as err:
+        mod.find_profile([], "Camunda OAuth default_profile", HOST)
+    assert str(err.value) == (
+        "The OAuth entity profile 'Camunda OAuth default_profile' was not found on https://sn.example.test; create it "
+        "first with camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
+        "oauth_entity_profile.")
+
+
+def test_duplicate_profile_names_are_an_error_naming_both():
+    with pytest.raises(records.RecordError) as err:
+        mod.find_profile([profile_row(), profile_row(sys_id="2" * 32)], "Camunda OAuth default_profile", HOST)
+    assert PROFILE_ID in str(err.value) and "2" * 32 in str(err.value)
+
+
+def test_create():
+    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert fake.calls[0] == ("BATCH", (("oauth_2_0_credentials", "name=Camunda Connection"),
+                                       ("oauth_entity_profile", "name=Camunda OAuth default_profile")))
+    assert fake.writes() == [("POST", "oauth_2_0_credentials", dict(
+        name="Camunda Connection", oauth_entity_profile=PROFILE_ID, active=True, order=100, applies_to="all"))]
+    assert result["changed"] is True
+    assert result["record"] == dict(sys_id="1" * 32, name="Camunda Connection", oauth_entity_profile=PROFILE_ID,
+                                    active="true", order="100", applies_to="all")
+    assert result["profile"] == dict(sys_id=PROFILE_ID, name="Camunda OAuth default_profile")
+    assert result["diff"]["before"] == {}
+
+
+def test_nothing_to_do_is_one_batch_and_no_write_even_if_queries_are_ignored():
+    fake = in_place(ignore_queries=True)
+    fake.tables["oauth_2_0_credentials"].append(cred_row(sys_id="3" * 32, name="Other"))
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert len(fake.calls) == 1 and fake.writes() == []
+    assert result["changed"] is False and result["record"]["sys_id"] == CRED_ID
+
+
+def test_profile_by_sys_id():
+    fake = in_place()
+    result = mod.ensure_present(fake, params(oauth_entity_profile=PROFILE_ID), False, HOST)
+    assert result["changed"] is False and result["profile"]["name"] == "Camunda OAuth default_profile"
+
+
+def test_drift_patches_exactly_the_drifted_fields():
+    fake = in_place()
+    fake.tables["oauth_2_0_credentials"][0].update(order="200", oauth_entity_profile="9" * 32)
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert fake.writes() == [("PATCH", "oauth_2_0_credentials", CRED_ID, dict(order=100, oauth_entity_profile=PROFILE_ID))]
+    assert result["diff"]["before"]["order"] == "200"
+    assert result["diff"]["after"]["order"] == "100"
+
+
+def test_check_mode_writes_nothing():
+    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    result = mod.ensure_present(fake, params(), True, HOST)
+    assert fake.writes() == [] and result["changed"] is True
+    assert result["record"]["sys_id"] is None and result["record"]["oauth_entity_profile"] == PROFILE_ID
+
+
+def test_missing_profile_fails_before_any_write():
+    fake = FakeInstance()
+    with pytest.raises(mod.CredentialError):
+        mod.ensure_present(fake, params(), False, HOST)
+    assert fake.writes() == []
+
+
+def test_duplicate_credentials_are_an_error():
+    fake = in_place()
+    fake.tables["oauth_2_0_credentials"].append(cred_row(sys_id="3" * 32))
+    with pytest.raises(records.RecordError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert CRED_ID in str(err.value) and "3" * 32 in str(err.value)
+    assert fake.writes() == []
+
+
+def test_a_business_rule_changing_a_value_is_reported():
+    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]), rewrite=dict(applies_to="specific"))
+    with pytest.raises(records.RecordError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert "applies_to is 'specific', not the 'all' asked for" in str(err.value)
+
+
+def test_absent_deletes_with_one_read_and_twice_is_a_no_op():
+    fake = in_place()
+    result = mod.ensure_absent(fake, params(state="absent"), False, HOST)
+    assert fake.calls == [("GET", "oauth_2_0_credentials", "name=Camunda Connection"),
+                          ("DELETE", "oauth_2_0_credentials", CRED_ID)]
+    assert result["changed"] is True and result["record"] == {}
+    assert result["diff"]["before"]["order"] == "100" and result["diff"]["after"] == {}
+    result = mod.ensure_absent(fake, params(state="absent"), False, HOST)
+    assert result["changed"] is False and len(fake.calls) == 3
+
+
+def test_absent_in_check_mode_writes_nothing():
+    fake = in_place()
+    result = mod.ensure_absent(fake, params(state="absent"), True, HOST)
+    assert result["changed"] is True and fake.writes() == []

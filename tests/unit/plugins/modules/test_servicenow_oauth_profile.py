@@ -1,0 +1,398 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile as mod
+
+HOST = "https://sn.example.test"
+SECRET = "s3cr3t-Value-42"
+SCRIPT_ID = "a" * 32
+ENTITY_ID = "e" * 32
+PROFILE_ID = "f" * 32
+
+
+class FakeInstance:
+    """A tiny in-memory ServiceNow: tables of rows, encoded queries with ``=``, ``^`` and ``^OR`` and one level of
+    dot-walk, every call recorded. ``ignore_queries`` makes it behave like an instance that drops unknown query
+    fields (every row of the table comes back)."""
+
+    def __init__(self, tables=None, auto_profile=True, auto_grant=None, ignore_queries=False, rewrite=None):
+        self.tables = dict((k, [dict(r) for r in v]) for k, v in (tables or {}).items())
+        self.calls = []
+        self.auto_profile = auto_profile
+        self.auto_grant = auto_grant
+        self.ignore_queries = ignore_queries
+        self.rewrite = rewrite or {}
+        self.counter = 0
+
+    # -- query evaluation -------------------------------------------------------------------------------------
+    def _value(self, row, field):
+        if "." in field:
+            ref_field, sub = field.split(".", 1)
+            target = {"oauth_entity": "oauth_entity", "sys_scope": "sys_scope"}.get(ref_field)
+            for other in self.tables.get(target, []):
+                if other.get("sys_id") == row.get(ref_field):
+                    return other.get(sub)
+            return None
+        return row.get(field)
+
+    def _match(self, row, query):
+        for part in query.split("^"):
+            alternatives = part.split("|")
+            if not any(self._value(row, alt.split("=", 1)[0]) == alt.split("=", 1)[1] for alt in alternatives):
+                return False
+        return True
+
+    def _select(self, table, query, fields, limit):
+        rows = self.tables.get(table, [])
+        if not self.ignore_queries:
+            query = query.replace("^OR", "|")
+            rows = [r for r in rows if self._match(r, query)]
+        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
+
+    # -- the ServiceNowClient surface the modules use ------------------------------------------------------------
+    def get_records(self, table, query, fields, limit):
+        self.calls.append(("GET", table, query))
+        return self._select(table, query, fields, limit)
+
+    def batch_get(self, requests):
+        self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
+        return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
+
+    def create(self, table, payload):
+        self.calls.append(("POST", table, dict(payload)))
+        self.counter += 1
+        row = dict((k, records.normalize(v)) for k, v in payload.items())
+        row["sys_id"] = "{0:x}".format(self.counter).rjust(32, "0")
+        row.update(self.rewrite)
+        self.tables.setdefault(table, []).append(row)
+        if table == "oauth_entity" and self.auto_profile:
+            self.tables.setdefault("oauth_entity_profile", []).append(dict(
+                sys_id="{0:x}".format(self.counter + 100).rjust(32, "0"), name=row["name"] + " default_profile",
+                oauth_entity=row["sys_id"], default="true", grant_type=self.auto_grant or row["default_grant_type"]))
+        return dict(row)
+
+    def update(self, table, sys_id, payload):
+        self.calls.append(("PATCH", table, sys_id, dict(payload)))
+        for row in self.tables[table]:
+            if row["sys_id"] == sys_id:
+                row.update((k, records.normalize(v)) for k, v in payload.items())
+                row.update(self.rewrite)
+                return dict(row)
+        raise AssertionError("no such record")
+
+    def delete(self, table, sys_id):
+        self.calls.append(("DELETE", table, sys_id))
+        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
+
+    def writes(self):
+        return [c for c in self.calls if c[0] in ("POST", "PATCH", "DELETE")]
+
+
+def params(**overrides):
+    out = dict(
+        instance=dict(host=HOST), name="Camunda OAuth", client_id="my-client", client_secret=SECRET,
+        update_secret="on_create", oauth_api_script="OAuthCamundaUtil", spoke_scope="x_camun_camunda",
+        default_grant_type="client_credentials", token_url="https://login.cloud.camunda.io/oauth/token",
+        refresh_token_lifespan=8640000, access_token_lifespan=1800, active=True, state="present",
+    )
+    out.update(overrides)
+    return out
+
+
+def script_row(**overrides):
+    row = dict(sys_id=SCRIPT_ID, name="OAuthCamundaUtil", api_name="x_camun_camunda.OAuthCamundaUtil", sys_scope="c" * 32)
+    row.update(overrides)
+    return row
+
+
+def entity_row(**overrides):
+    row = dict(sys_id=ENTITY_ID, name="Camunda OAuth", type="oauth_provider", client_id="my-client",
+               client_secret="ENCRYPTED-blob", oauth_api_script=SCRIPT_ID, default_grant_type="client_credentials",
+               token_url="https://login.cloud.camunda.io/oauth/token", refresh_token_lifespan="8640000",
+               access_token_lifespan="1800", active="true")
+    row.update(overrides)
+    return row
+
+
+def profile_row(**overrides):
+    row = dict(sys_id=PROFILE_ID, name="Camunda OAuth default_profile", oauth_entity=ENTITY_ID,
+               grant_type="client_credentials", default="true")
+    row.update(overrides)
+    return row
+
+
+def in_place(**kwargs):
+    return FakeInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                             oauth_entity_profile=[profile_row()]), **kwargs)
+
+
+def assert_no_secret(result):
+    assert SECRET not in json.dumps(result)
+    assert "ENCRYPTED-blob" not in json.dumps(result)
+
+
+# -- argument spec ----------------------------------------------------------------------------------------------
+
+def test_argument_spec_defaults_are_the_documented_values():
+    spec = mod.argument_spec()
+    assert spec["name"]["default"] == "Camunda OAuth"
+    assert spec["oauth_api_script"]["default"] == "OAuthCamundaUtil"
+    assert spec["spoke_scope"]["default"] == "x_camun_camunda"
+    assert spec["default_grant_type"]["default"] == "client_credentials"
+    assert spec["token_url"]["default"] == "https://login.cloud.camunda.io/oauth/token"
+    assert spec["refresh_token_lifespan"]["default"] == 8640000
+    assert spec["access_token_lifespan"]["default"] == 1800
+    assert spec["client_secret"]["no_log"] is True
+    assert spec["update_secret"]["choices"] == ["on_create", "always"]
+    assert spec["update_secret"]["default"] == "on_create"
+    assert "instance" in spec
+
+
+# -- reads -----------------------------------------------------------------------------------------------------
+
+def test_read_requests_are_one_batch_of_three_with_a_dot_walked_profile_query():
+    reqs = mod.read_requests(params(name="A^B"))
+    assert [(r["table"], r["query"]) for r in reqs] == [
+        ("oauth_entity", "name=A^^B"),
+        ("oauth_entity_profile", "oauth_entity.name=A^^B"),
+        ("sys_script_include", "api_name=x_camun_camunda.OAuthCamundaUtil"),
+    ]
+    assert "sys_id" in reqs[0]["fields"] and "client_secret" not in reqs[0]["fields"]
+
+
+def test_find_entity_rejects_a_record_of_another_type():
+    with pytest.raises(mod.ProfileError) as err:
+        mod.find_entity([entity_row(type="client")], "Camunda OAuth")
+    assert str(err.value) == (
+        "The Application Registry record 'Camunda OAuth' ({0}) has type 'client', not 'oauth_provider' (a third-party "
+        "OAuth provider); rename or delete it, or choose another name.".format(ENTITY_ID))
+
+
+def test_find_entity_matches_the_name_exactly_and_reports_duplicates():
+    assert mod.find_entity([entity_row(name="camunda oauth")], "Camunda OAuth") is None
+    with pytest.raises(records.RecordError) as err:
+        mod.find_entity([entity_row(), entity_row(sys_id="1" * 32)], "Camunda OAuth")
+    assert ENTITY_ID in str(err.value) and "1" * 32 in str(err.value)
+
+
+def test_find_script_missing_names_the_script_the_scope_and_the_spoke():
+    with pytest.raises(mod.ProfileError) as err:
+        mod.find_script([], params(), HOST)
+    assert str(err.value) == (
+        "The OAuth API script include 'OAuthCamundaUtil' was not found in application scope 'x_camun_camunda' on "
+        "https://sn.example.test; check that the Camunda Spoke is installed and active "
+        "(camunda.servicenow.servicenow_spoke) or set oauth_api_script and spoke_scope.")
+
+
+def test_find_script_ignores_rows_of_another_scope_or_name():
+    rows = [script_row(api_name="global.OAuthCamundaUtil"), script_row(name="OAuthCamundaUtilOld")]
+    with pytest.raises(mod.ProfileError):
+        mod.find_script(rows, params(), HOST)
+    assert mod.find_script([rows[0], script_row()], params(), HOST)["sys_id"] == SCRIPT_ID
+
+
+def test_entity_profiles_keeps_only_the_entitys_profiles():
+    fake = FakeInstance()
+    rows = [profile_row(), profile_row(sys_id="2" * 32, oauth_entity="9" * 32)]
+    assert [r["sys_id"] for r in mod.entity_profiles(fake, rows, ENTITY_ID)] == [PROFILE_ID]
+    assert fake.calls == []
+
+
+def test_entity_profiles_asks_again_by_sys_id_when_the_dot_walk_was_ignored_and_a_page_is_full():
+    others = [profile_row(sys_id="{0:032x}".format(i), oauth_entity="9" * 32) for i in range(mod.PROFILE_LIMIT)]
+    fake = FakeInstance(dict(oauth_entity_profile=others + [profile_row()]))
+    found = mod.entity_profiles(fake, others, ENTITY_ID)
+    assert [r["sys_id"] for r in found] == [PROFILE_ID]
+    assert fake.calls == [("GET", "oauth_entity_profile", "oauth_entity=" + ENTITY_ID)]
+
+
+def test_choose_profile_prefers_the_name_then_the_default():
+    named = profile_row(default="false")
+    other_default = profile_row(sys_id="2" * 32, name="Template profile")
+    assert mod.choose_profile([other_default, named], "Camunda OAuth default_profile") is named
+    assert mod.choose_profile([other_default], "Camunda OAuth default_profile") is other_default
+    assert mod.choose_profile([profile_row(name="x", default="false")], "Camunda OAuth default_profile") is None
+
+
+def test_choose_profile_refuses_ambiguity():
+    with pytest.raises(mod.ProfileError) as err:
+        mod.choose_profile([profile_row(), profile_row(sys_id="2" * 32)], "Camunda OAuth default_profile")
+    assert str(err.value) == "Several OAuth entity profiles are named 'Camunda OAuth default_profile' ({0}, {1}); delete the extra ones.".format(
+        "2" * 32, PROFILE_ID)
+    with pytest.raises(mod.ProfileError) as err:
+        mod.choose_profile([profile_row(name="a"), profile_row(sys_id="2" * 32, name="b")], "Camunda OAuth default_profile")
+    assert "several default profiles" in str(err.value)
+
+
+# -- ensure_present --------------------------------------------------------------------------------------------
+
+def test_nothing_to_do_is_one_batch_and_no_write():
+    fake = in_place()
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert fake.calls == [("BATCH", (
+        ("oauth_entity", "name=Camunda OAuth"),
+        ("oauth_entity_profile", "oauth_entity.name=Camunda OAuth"),
+        ("sys_script_include", "api_name=x_camun_camunda.OAuthCamundaUtil")))]
+    assert result["changed"] is False
+    assert result["profile"] == dict(sys_id=PROFILE_ID, name="Camunda OAuth default_profile")
+    assert result["record"]["sys_id"] == ENTITY_ID
+    assert result["record"]["oauth_api_script"] == SCRIPT_ID
+    assert "client_secret" not in result["record"]
+    assert result["diff"]["before"] == result["diff"]["after"]
+    assert_no_secret(result)
+
+
+def test_nothing_to_do_even_when_the_instance_ignores_the_queries():
+    fake = in_place(ignore_queries=True)
+    fake.tables["oauth_entity"].append(entity_row(sys_id="3" * 32, name="Other", type="client"))
+    fake.tables["sys_script_include"].insert(0, script_row(sys_id="4" * 32, name="Other", api_name="global.Other"))
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert result["changed"] is False and len(fake.calls) == 1
+    assert result["record"]["sys_id"] == ENTITY_ID
+
+
+@pytest.mark.parametrize("auto_profile", [True, False])
+def test_create_with_and_without_an_auto_created_profile(auto_profile):
+    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_profile=auto_profile)
+    result = mod.ensure_present(fake, params(), False, HOST)
+    post = fake.writes()[0]
+    assert post[:2] == ("POST", "oauth_entity")
+    assert post[2] == dict(name="Camunda OAuth", type="oauth_provider", client_id="my-client", client_secret=SECRET,
+                           oauth_api_script=SCRIPT_ID, default_grant_type="client_credentials",
+                           token_url="https://login.cloud.camunda.io/oauth/token", refresh_token_lifespan=8640000,
+                           access_token_lifespan=1800, active=True)
+    entity_id = fake.tables["oauth_entity"][0]["sys_id"]
+    assert ("GET", "oauth_entity_profile", "oauth_entity=" + entity_id) in fake.calls
+    if auto_profile:
+        assert len(fake.writes()) == 1
+    else:
+        assert fake.writes()[1] == ("POST", "oauth_entity_profile", dict(
+            name="Camunda OAuth default_profile", default=True, grant_type="client_credentials", oauth_entity=entity_id))
+    profiles = fake.tables["oauth_entity_profile"]
+    assert len(profiles) == 1
+    assert result["changed"] is True
+    assert result["profile"] == dict(sys_id=profiles[0]["sys_id"], name="Camunda OAuth default_profile")
+    assert result["record"]["sys_id"] == entity_id
+    assert result["diff"]["before"] == {"profile": {}}
+    assert result["diff"]["after"]["client_secret"] == "********"
+    assert result["diff"]["after"]["token_url"] == "https://login.cloud.camunda.io/oauth/token"
+    assert_no_secret(result)
+
+
+def test_auto_created_profile_with_another_grant_type_is_patched():
+    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_grant="password")
+    result = mod.ensure_present(fake, params(), False, HOST)
+    patch = fake.writes()[1]
+    assert patch[0] == "PATCH" and patch[1] == "oauth_entity_profile"
+    assert patch[3] == dict(grant_type="client_credentials")
+    assert result["diff"]["before"]["profile"] == {}
+    assert result["diff"]["after"]["profile"]["grant_type"] == "client_credentials"
+
+
+def test_missing_default_profile_of_an_existing_entity_is_created():
+    fake = in_place()
+    fake.tables["oauth_entity_profile"] = []
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert fake.writes() == [("POST", "oauth_entity_profile", dict(
+        name="Camunda OAuth default_profile", default=True, grant_type="client_credentials", oauth_entity=ENTITY_ID))]
+    assert result["changed"] is True and result["profile"]["sys_id"]
+
+
+def test_drift_patches_exactly_the_drifted_field_and_the_profile_follows_the_grant_type():
+    fake = in_place()
+    fake.tables["oauth_entity"][0]["token_url"] = "https://old.example/oauth/token"
+    fake.tables["oauth_entity_profile"][0]["grant_type"] = "password"
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert fake.writes() == [
+        ("PATCH", "oauth_entity", ENTITY_ID, dict(token_url="https://login.cloud.camunda.io/oauth/token")),
+        ("PATCH", "oauth_entity_profile", PROFILE_ID, dict(grant_type="client_credentials")),
+    ]
+    assert result["diff"]["before"]["token_url"] == "https://old.example/oauth/token"
+    assert result["diff"]["after"]["token_url"] == "https://login.cloud.camunda.io/oauth/token"
+    assert "client_secret" not in result["diff"]["after"]
+
+
+def test_update_secret_always_writes_the_secret_and_masks_it():
+    fake = in_place()
+    result = mod.ensure_present(fake, params(update_secret="always"), False, HOST)
+    assert fake.writes() == [("PATCH", "oauth_entity", ENTITY_ID, dict(client_secret=SECRET))]
+    assert result["changed"] is True
+    assert result["diff"]["after"]["client_secret"] == "********"
+    assert_no_secret(result)
+
+
+def test_without_a_secret_an_existing_record_is_left_alone_but_a_new_one_cannot_be_created():
+    fake = in_place()
+    assert mod.ensure_present(fake, params(client_secret=None), False, HOST)["changed"] is False
+    fake = FakeInstance(dict(sys_script_include=[script_row()]))
+    with pytest.raises(mod.ProfileError) as err:
+        mod.ensure_present(fake, params(client_secret=None), False, HOST)
+    assert str(err.value) == "client_secret is required to create the Application Registry record 'Camunda OAuth' on https://sn.example.test."
+    assert fake.writes() == []
+
+
+def test_check_mode_create_writes_nothing():
+    fake = FakeInstance(dict(sys_script_include=[script_row()]))
+    result = mod.ensure_present(fake, params(), True, HOST)
+    assert len(fake.calls) == 1 and fake.writes() == []
+    assert result["changed"] is True
+    assert result["record"]["sys_id"] is None
+    assert result["record"]["token_url"] == "https://login.cloud.camunda.io/oauth/token"
+    assert result["profile"] == dict(sys_id=None, name="Camunda OAuth default_profile")
+    assert_no_secret(result)
+
+
+def test_check_mode_drift_writes_nothing_but_reports_it():
+    fake = in_place()
+    fake.tables["oauth_entity"][0]["active"] = "false"
+    result = mod.ensure_present(fake, params(), True, HOST)
+    assert fake.writes() == [] and result["changed"] is True
+    assert (result["diff"]["before"]["active"], result["diff"]["after"]["active"]) == ("false", "true")
+
+
+def test_missing_script_fails_before_any_write():
+    fake = FakeInstance()
+    with pytest.raises(mod.ProfileError):
+        mod.ensure_present(fake, params(), False, HOST)
+    assert fake.writes() == []
+
+
+def test_a_business_rule_changing_a_value_is_reported():
+    fake = FakeInstance(dict(sys_script_include=[script_row()]), rewrite=dict(access_token_lifespan="3600"))
+    with pytest.raises(records.RecordError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert "access_token_lifespan is '3600', not the '1800' asked for" in str(err.value)
+    assert SECRET not in str(err.value)
+
+
+# -- ensure_absent ---------------------------------------------------------------------------------------------
+
+def test_absent_deletes_the_profile_then_the_entity():
+    fake = in_place()
+    result = mod.ensure_absent(fake, params(state="absent"), False, HOST)
+    assert fake.calls[0] == ("BATCH", (("oauth_entity", "name=Camunda OAuth"),
+                                       ("oauth_entity_profile", "oauth_entity.name=Camunda OAuth")))
+    assert fake.writes() == [("DELETE", "oauth_entity_profile", PROFILE_ID), ("DELETE", "oauth_entity", ENTITY_ID)]
+    assert result["changed"] is True and result["record"] == {}
+    assert result["diff"]["before"]["profiles"] == ["Camunda OAuth default_profile"]
+    assert result["diff"]["after"] == {"profiles": []}
+    assert_no_secret(result)
+
+
+def test_absent_twice_and_in_check_mode_writes_nothing():
+    fake = FakeInstance()
+    result = mod.ensure_absent(fake, params(state="absent"), False, HOST)
+    assert result["changed"] is False and len(fake.calls) == 1 and fake.writes() == []
+    fake = in_place()
+    result = mod.ensure_absent(fake, params(state="absent"), True, HOST)
+    assert result["changed"] is True and fake.writes() == []
