@@ -66,6 +66,15 @@ def _display(value):
     return value
 
 
+def _diff_value(value):
+    """A value as shown in a diff: references reduced to sys_ids, scalars in their normalised string form (so the
+    server's "true" and a wanted True look alike), lists and other values unchanged."""
+    value = _display(value)
+    if isinstance(value, (bool, int, float)):
+        return normalize(value)
+    return value
+
+
 def record_id(record, id_fields=ID_FIELDS):
     """The first identifying field a record has (sys_id, id, clientId, name), or "?"."""
     for field in id_fields:
@@ -134,7 +143,7 @@ def managed_view(record, fields, secret_fields=()):
     """The managed ``fields`` of ``record`` (references reduced to sys_ids) without any secret."""
     if not record:
         return {}
-    return dict((k, _display(record.get(k))) for k in fields if k not in secret_fields and k in record)
+    return dict((k, _diff_value(record.get(k))) for k in fields if k not in secret_fields and k in record)
 
 
 def plan(current, desired, state="present", secret_fields=(), update_secret="on_create", readable_secrets=()):
@@ -162,7 +171,7 @@ def plan(current, desired, state="present", secret_fields=(), update_secret="on_
                     current, wanted, secret_fields)
 
     if current is None:
-        after = dict((k, _display(wanted[k])) for k in plain)
+        after = dict((k, _diff_value(wanted[k])) for k in plain)
         for k in wanted:
             if k in secret_fields:
                 after[k] = SECRET_MASK
@@ -174,7 +183,7 @@ def plan(current, desired, state="present", secret_fields=(), update_secret="on_
     for k in plain:
         if normalize(current.get(k)) != normalize(wanted[k]):
             payload[k] = wanted[k]
-            after[k] = _display(wanted[k])
+            after[k] = _diff_value(wanted[k])
             if k not in before:
                 before[k] = None
     for k in wanted:

@@ -334,12 +334,13 @@ class Transport:
         self.session.close()
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, auth=None,
-                expected=(200, 201, 204), retry=None, retry_statuses=None):
+                expected=(200, 201, 204), retry=None, retry_statuses=None, hints=None):
         """Send one request (plus retries) and return a :class:`Response` whose status is in ``expected``.
 
         ``retry=None``: idempotent methods retry on ``retry_statuses`` (default 429/502/503/504) and on connection
         errors; POST does not. ``retry=True`` retries any method (a token POST is safe to repeat); ``retry=False``
-        never retries. 400/401/403/404 are never retried. Raises :class:`TransportError`.
+        never retries. 400/401/403/404 are never retried. ``hints`` (status -> text) override the transport's
+        hints for this call (a token endpoint's 401 means something else). Raises :class:`TransportError`.
         """
         method = method.upper()
         url = self.url_for(path)
@@ -380,7 +381,9 @@ class Transport:
                     self.sleep(delay)
                     attempt += 1
                     continue
-            raise self.http_error(response, retry_after=retry_after, attempts=attempt + 1)
+            hint = (hints or {}).get(raw.status_code)
+            raise self.http_error(response, retry_after=retry_after, attempts=attempt + 1,
+                                  hint=hint.format(service=self.service) if hint else None)
 
     # -- errors ---------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,513 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ServiceNow connection layer: the one table of connection options (argument spec, environment fallbacks and doc
+fragment are derived from it), authentication, and the Table and Batch APIs on top of the shared transport."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+import json
+import re
+import time
+
+try:
+    from urllib.parse import urlencode, urlsplit
+except ImportError:  # pragma: no cover
+    from urllib import urlencode  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
+    Response,
+    Transport,
+    TransportError,
+)
+
+SERVICE = "ServiceNow"
+DEFAULT_TIMEOUT = 60.0
+CONNECT_TIMEOUT = 10.0
+GRANT_TYPES = ("password", "refresh_token", "client_credentials")
+
+# The one table of ServiceNow connection options: the sub-options of ``instance``. Names and SN_* variables are
+# servicenow.itsm's, so the credentials users keep for that collection (AWX/AAP credential types too) work here.
+# Each entry: type, env (environment variables, first set wins), default, no_log, choices, required, description.
+SERVICENOW_OPTIONS = {
+    "host": dict(
+        type="str", required=True, env=["SN_HOST"],
+        description=["The ServiceNow instance address, for example C(https://dev12345.service-now.com).",
+                     "A bare host name gets C(https://)."]),
+    "username": dict(
+        type="str", env=["SN_USERNAME"],
+        description=["User name for Basic authentication, or for the OAuth C(password) grant."]),
+    "password": dict(
+        type="str", no_log=True, env=["SN_PASSWORD"],
+        description=["Password of O(instance.username)."]),
+    "grant_type": dict(
+        type="str", choices=list(GRANT_TYPES), env=["SN_GRANT_TYPE"],
+        description=["The OAuth grant used with O(instance.client_id) and O(instance.client_secret) to get a token "
+                     "from C(/oauth_token.do), once per module run.",
+                     "When not set: C(password) if O(instance.username) is set (as servicenow.itsm does), "
+                     "C(refresh_token) if only O(instance.refresh_token) is set, else C(client_credentials)."]),
+    "client_id": dict(
+        type="str", env=["SN_CLIENT_ID"],
+        description=["Client ID of the instance's OAuth application (Application Registry); enables OAuth."]),
+    "client_secret": dict(
+        type="str", no_log=True, env=["SN_CLIENT_SECRET", "SN_SECRET_ID"],
+        description=["Client secret of O(instance.client_id). C(SN_SECRET_ID) is read too, for servicenow.itsm "
+                     "compatibility."]),
+    "refresh_token": dict(
+        type="str", no_log=True, env=["SN_REFRESH_TOKEN"],
+        description=["Refresh token for the OAuth C(refresh_token) grant."]),
+    "access_token": dict(
+        type="str", no_log=True, env=["SN_ACCESS_TOKEN"],
+        description=["An OAuth access token obtained earlier, sent as C(Authorization: Bearer); no token request "
+                     "is made.", "Mutually exclusive with O(instance.api_key)."]),
+    "api_key": dict(
+        type="str", no_log=True, env=["SN_API_KEY"],
+        description=["A REST API key, sent in the C(x-sn-apikey) header. The instance needs a REST API Access "
+                     "Policy that covers the Table and Batch APIs."]),
+    "client_certificate_file": dict(
+        type="path", env=["SN_CLIENT_CERTIFICATE_FILE"],
+        description=["PEM file with the client certificate for mutual TLS (certificate-based authentication)."]),
+    "client_key_file": dict(
+        type="path", env=["SN_CLIENT_KEY_FILE"],
+        description=["PEM file with the private key of O(instance.client_certificate_file), when the certificate "
+                     "file does not hold it."]),
+    "timeout": dict(
+        type="float", default=DEFAULT_TIMEOUT, env=["SN_TIMEOUT"],
+        description=["Seconds to wait for an answer (the read timeout; connecting times out after at most 10 s).",
+                     "ServiceNow's own transaction limit is 60 s."]),
+    "validate_certs": dict(
+        type="bool", default=True, env=["SN_VALIDATE_CERTS"],
+        description=["Whether to verify the instance's TLS certificate. Set to V(false) only for a test "
+                     "instance; prefer O(instance.ca_path)."]),
+    "ca_path": dict(
+        type="path", env=["SN_CA_PATH"],
+        description=["PEM file of the CA (or bundle) that signed the instance's certificate.",
+                     "Takes precedence over C(REQUESTS_CA_BUNDLE) and the system store."]),
+    "proxy": dict(
+        type="str", env=["SN_PROXY"],
+        description=["Proxy URL for all requests to the instance, for example C(http://proxy.example.com:3128).",
+                     "When not set, the C(HTTPS_PROXY) and C(NO_PROXY) environment variables apply."]),
+    "custom_headers": dict(
+        type="dict",
+        description=["HTTP headers added to every request, the token request included (for API gateways)."]),
+    "api_path": dict(
+        type="str", default="api/now", env=["SN_API_PATH"],
+        description=["Path of the REST API on the instance, for instances behind an API gateway."]),
+}
+
+# Cross-field rules of the ``instance`` option, declared once (and unit-tested).
+SERVICENOW_REQUIRED_TOGETHER = [
+    ["username", "password"],
+    ["client_id", "client_secret"],
+]
+SERVICENOW_MUTUALLY_EXCLUSIVE = [
+    ["access_token", "api_key"],
+]
+SERVICENOW_REQUIRED_IF = [
+    ["grant_type", "password", ["client_id", "client_secret", "username", "password"]],
+    ["grant_type", "refresh_token", ["client_id", "client_secret", "refresh_token"]],
+    ["grant_type", "client_credentials", ["client_id", "client_secret"]],
+]
+SERVICENOW_REQUIRED_BY = {
+    "client_key_file": ["client_certificate_file"],
+    "refresh_token": ["client_id"],
+}
+SERVICENOW_REQUIRED_ONE_OF = [
+    ["username", "client_id", "access_token", "api_key", "client_certificate_file"],
+]
+
+SERVICENOW_HINTS = {
+    401: "check the instance credentials (username and password, the OAuth client and grant, the access token or "
+         "the API key)",
+    403: "check that the user has the roles this table needs (for example admin, or the roles of the table's "
+         "ACLs) and, with an API key, that a REST API Access Policy covers this API",
+    404: "check the instance address and that the table or record exists and is visible to this user",
+    429: "the instance rate-limited the requests (Rate Limit Rules), wait and try again",
+}
+TOKEN_HINTS = {
+    400: "check instance.grant_type and the OAuth values it needs",
+    401: "check instance.client_id and instance.client_secret (and username/password for the password grant, the "
+         "refresh token for the refresh_token grant); the client_credentials grant also needs the "
+         "glide.oauth.inbound.client.credential.grant_type.enabled property and an OAuth Application User",
+}
+
+
+def servicenow_argument_spec():
+    """The argument spec of the ``instance`` option (a fresh copy: callers ``update`` it with their own options)."""
+    options = {}
+    for name, option in SERVICENOW_OPTIONS.items():
+        spec = dict(type=option["type"])
+        for key in ("required", "default", "no_log", "choices"):
+            if key in option:
+                spec[key] = copy.deepcopy(option[key])
+        if option.get("env"):
+            spec["fallback"] = (env_fallback, list(option["env"]))
+        options[name] = spec
+    return dict(
+        instance=dict(
+            type="dict",
+            apply_defaults=True,
+            options=options,
+            required_together=copy.deepcopy(SERVICENOW_REQUIRED_TOGETHER),
+            mutually_exclusive=copy.deepcopy(SERVICENOW_MUTUALLY_EXCLUSIVE),
+            required_if=copy.deepcopy(SERVICENOW_REQUIRED_IF),
+            required_by=copy.deepcopy(SERVICENOW_REQUIRED_BY),
+            required_one_of=copy.deepcopy(SERVICENOW_REQUIRED_ONE_OF),
+        )
+    )
+
+
+def instance_params(module_or_params):
+    """The ``instance`` dict from an AnsibleModule, a module params dict, or the instance dict itself."""
+    params = getattr(module_or_params, "params", module_or_params)
+    if isinstance(params, dict) and isinstance(params.get("instance"), dict):
+        params = params["instance"]
+    out = dict((name, option.get("default")) for name, option in SERVICENOW_OPTIONS.items())
+    out.update(dict((k, v) for k, v in (params or {}).items() if v is not None))
+    return out
+
+
+def auth_method(params):
+    """Which authentication the options select: access_token, api_key, oauth, basic or certificate (in that
+    order of precedence); None when there is none."""
+    if params.get("access_token"):
+        return "access_token"
+    if params.get("api_key"):
+        return "api_key"
+    if params.get("client_id"):
+        return "oauth"
+    if params.get("username"):
+        return "basic"
+    if params.get("client_certificate_file"):
+        return "certificate"
+    return None
+
+
+def effective_grant_type(params):
+    if params.get("grant_type"):
+        return params["grant_type"]
+    if params.get("username") and params.get("password"):
+        return "password"
+    if params.get("refresh_token"):
+        return "refresh_token"
+    return "client_credentials"
+
+
+def escape_query_value(value):
+    """A value for an encoded query: normalised, with ``^`` doubled (a literal ``^`` is written ``^^``)."""
+    return normalize(value).replace("^", "^^")
+
+
+def encode_query(query):
+    """``{"field": value, ...}`` -> ``field=value^field2=value2`` (exact matches, ``^`` escaped, a None value means
+    ``fieldISEMPTY``); a string is returned as it is (already an encoded query)."""
+    if query is None:
+        return ""
+    if isinstance(query, str):
+        return query
+    parts = []
+    for field in sorted(query):
+        value = query[field]
+        if value is None:
+            parts.append("{0}ISEMPTY".format(field))
+        else:
+            parts.append("{0}={1}".format(field, escape_query_value(value)))
+    return "^".join(parts)
+
+
+def table_params(query=None, fields=None, limit=None):
+    """Query parameters of a Table API read (always without reference links and without the count)."""
+    params = [("sysparm_exclude_reference_link", "true")]
+    encoded = encode_query(query)
+    if encoded:
+        params.append(("sysparm_query", encoded))
+    if fields:
+        params.append(("sysparm_fields", fields if isinstance(fields, str) else ",".join(fields)))
+    if limit:
+        params.append(("sysparm_limit", str(int(limit))))
+    params.append(("sysparm_no_count", "true"))
+    return params
+
+
+def _normalize_request(item):
+    """A batch_get item (a dict with table/query/fields/limit[/id], or an (id, table, query, fields, limit) tuple)."""
+    if isinstance(item, dict):
+        return dict(id=item.get("id"), table=item["table"], query=item.get("query"), fields=item.get("fields"),
+                    limit=item.get("limit"))
+    item = tuple(item)
+    if len(item) == 5:
+        return dict(id=item[0], table=item[1], query=item[2], fields=item[3], limit=item[4])
+    if len(item) == 4:
+        return dict(id=None, table=item[0], query=item[1], fields=item[2], limit=item[3])
+    raise ValueError("a batch_get item is a dict or (id, table, query, fields, limit), not {0!r}".format(item))
+
+
+def _result_rows(data):
+    result = data.get("result") if isinstance(data, dict) else None
+    if isinstance(result, dict):
+        return [result]
+    return result if isinstance(result, list) else []
+
+
+def _is_no_record(error):
+    """A v1 list query with no match answers 404 "No Record found"; that is an empty result, not a failure."""
+    return error.status == 404 and "no record" in (error.service_message or "").lower()
+
+
+class ServiceNowClient:
+    """One client (one session, at most one token) per module run.
+
+    ``ServiceNowClient(module)`` reads ``module.params["instance"]``; a params dict works too (tests). ``sleep`` is
+    handed to the transport (tests pass a recorder). ``transport`` may be injected.
+    """
+
+    def __init__(self, module_or_params, sleep=time.sleep, transport=None, max_retries=4):
+        params = instance_params(module_or_params)
+        host = (params.get("host") or "").strip()
+        if not host:
+            raise TransportError("The ServiceNow instance address is missing; set instance.host or SN_HOST.",
+                                 kind="connection")
+        if not re.match(r"^https?://", host):
+            host = "https://" + host
+        self.params = params
+        self.base_url = host.rstrip("/")
+        self.host = urlsplit(self.base_url).netloc
+        self.api_path = (params.get("api_path") or "api/now").strip("/")
+        self.auth = auth_method(params)
+        self.grant_type = effective_grant_type(params) if self.auth == "oauth" else None
+        timeout = float(params.get("timeout") or DEFAULT_TIMEOUT)
+        secrets = [params.get(k) for k in ("password", "client_secret", "refresh_token", "access_token", "api_key")]
+        self.transport = transport or Transport(
+            self.base_url, service=SERVICE, validate_certs=params.get("validate_certs", True),
+            ca_path=params.get("ca_path"), client_cert=params.get("client_certificate_file"),
+            client_key=params.get("client_key_file"), proxy=params.get("proxy"),
+            timeout=(min(CONNECT_TIMEOUT, timeout), timeout), custom_headers=params.get("custom_headers"),
+            max_retries=max_retries, hints=SERVICENOW_HINTS, sleep=sleep, secrets=secrets)
+        self._token = None
+        # Set once the instance refused the Batch API (403/404): the rest of the run uses single GETs.
+        self.batch_unavailable = False
+
+    # -- auth -----------------------------------------------------------------------------------------------------
+
+    def token(self):
+        """The OAuth access token of this run (fetched once from /oauth_token.do, form-encoded)."""
+        if self._token is None:
+            params = self.params
+            form = {"grant_type": self.grant_type, "client_id": params.get("client_id"),
+                    "client_secret": params.get("client_secret")}
+            if self.grant_type == "password":
+                form.update(username=params.get("username"), password=params.get("password"))
+            elif self.grant_type == "refresh_token":
+                form.update(refresh_token=params.get("refresh_token"))
+            response = self.transport.request("POST", "oauth_token.do", data=form, expected=(200,), retry=True,
+                                              hints=TOKEN_HINTS)
+            data = response.json()
+            token = data.get("access_token") if isinstance(data, dict) else None
+            if not token:
+                raise TransportError(
+                    "ServiceNow POST /oauth_token.do on {0} answered without an access_token; check "
+                    "instance.grant_type and the OAuth application's settings.".format(self.host),
+                    status=response.status, method="POST", url=self.base_url + "/oauth_token.do")
+            self.transport.add_secret(token)
+            if isinstance(data.get("refresh_token"), str):
+                self.transport.add_secret(data["refresh_token"])
+            self._token = token
+        return self._token
+
+    def _auth_kwargs(self, headers=None):
+        headers = dict(headers or {})
+        auth = None
+        if self.auth == "access_token":
+            headers["Authorization"] = "Bearer " + self.params["access_token"]
+        elif self.auth == "api_key":
+            headers["x-sn-apikey"] = self.params["api_key"]
+        elif self.auth == "oauth":
+            headers["Authorization"] = "Bearer " + self.token()
+        elif self.auth == "basic":
+            auth = (self.params["username"], self.params.get("password") or "")
+        return dict(headers=headers, auth=auth)
+
+    def request(self, method, path, params=None, json=None, expected=(200, 201, 204), retry=None, headers=None):
+        """An authenticated request to the instance (``path`` relative to the instance root)."""
+        return self.transport.request(method, path, params=params, json=json, expected=expected, retry=retry,
+                                      **self._auth_kwargs(headers))
+
+    # -- Table API ------------------------------------------------------------------------------------------------
+
+    def table_path(self, table, sys_id=None):
+        path = "{0}/table/{1}".format(self.api_path, table)
+        return path + "/" + sys_id if sys_id else path
+
+    def get_records(self, table, query=None, fields=None, limit=10):
+        """Rows of ``table`` matching ``query`` (a dict of exact field=value, or an encoded query string), with only
+        ``fields``, at most ``limit``. Re-check the rows with records.find_exact: the instance ignores unknown
+        query fields."""
+        try:
+            response = self.request("GET", self.table_path(table), params=table_params(query, fields, limit),
+                                    expected=(200,))
+        except TransportError as exc:
+            if _is_no_record(exc):
+                return []
+            raise
+        return _result_rows(response.json())
+
+    def create(self, table, payload, fields=None, lookup=None):
+        """POST a new record and return the saved record (the response; not read again).
+
+        A POST is never retried blindly: with ``lookup`` (a callable returning the record or None), a retryable
+        failure (429/502/503/504, connection error) makes the client look again, return the record if it now
+        exists, and POST again only if it is still absent."""
+        params = [("sysparm_exclude_reference_link", "true")]
+        if fields:
+            params.append(("sysparm_fields", ",".join(fields)))
+        attempt = 0
+        while True:
+            try:
+                response = self.request("POST", self.table_path(table), params=params, json=payload,
+                                        expected=(200, 201))
+                break
+            except TransportError as exc:
+                retryable = exc.status in (429, 502, 503, 504) or exc.kind in ("connection", "timeout")
+                if lookup is None or not retryable or attempt >= self.transport.max_retries:
+                    raise
+                self.transport.sleep(exc.retry_after if exc.retry_after is not None and
+                                     exc.retry_after <= self.transport.backoff_cap
+                                     else min(self.transport.backoff_cap, self.transport.backoff_base * 2 ** attempt))
+                attempt += 1
+                existing = lookup()
+                if existing:
+                    return existing
+        rows = _result_rows(response.json())
+        return rows[0] if rows else {}
+
+    def update(self, table, sys_id, payload, fields=None):
+        """PATCH the record and return the saved record (the response; not read again)."""
+        params = [("sysparm_exclude_reference_link", "true")]
+        if fields:
+            params.append(("sysparm_fields", ",".join(fields)))
+        response = self.request("PATCH", self.table_path(table, normalize(sys_id)), params=params, json=payload,
+                                expected=(200,))
+        rows = _result_rows(response.json())
+        return rows[0] if rows else {}
+
+    def delete(self, table, sys_id):
+        """DELETE the record; True when deleted, False when it was already gone (404)."""
+        response = self.request("DELETE", self.table_path(table, normalize(sys_id)), expected=(200, 204, 404))
+        return response.status != 404
+
+    # -- Batch API ------------------------------------------------------------------------------------------------
+
+    def batch_get(self, requests):
+        """Several Table API reads in one round trip (``POST /api/now/v1/batch``); returns one list of rows per
+        request, in order. Items are dicts ``{table, query, fields, limit[, id]}`` or
+        ``(id, table, query, fields, limit)`` tuples. When the instance refuses the Batch API (403/404) the reads
+        are done one by one, and the client remembers that for the rest of the run."""
+        items = [_normalize_request(item) for item in requests]
+        if not items:
+            return []
+        if len(items) == 1 or self.batch_unavailable:
+            return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+        ids = [str(i["id"]) if i["id"] is not None else str(n + 1) for n, i in enumerate(items)]
+        if len(set(ids)) != len(ids):
+            raise ValueError("batch_get ids must be unique: {0}".format(", ".join(ids)))
+        body = {"batch_request_id": "1", "rest_requests": []}
+        for rid, item in zip(ids, items):
+            url = "/{0}?{1}".format(self.table_path(item["table"]),
+                                    urlencode(table_params(item["query"], item["fields"], item["limit"])))
+            body["rest_requests"].append({
+                "id": rid, "method": "GET", "url": url, "exclude_response_headers": True,
+                "headers": [{"name": "Accept", "value": "application/json"}]})
+        try:
+            response = self.request("POST", "{0}/v1/batch".format(self.api_path), json=body, expected=(200,),
+                                    retry=True)
+        except TransportError as exc:
+            if exc.status in (403, 404):
+                self.batch_unavailable = True
+                return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+            raise
+        data = response.json()
+        by_id = {}
+        for served in (data or {}).get("serviced_requests") or []:
+            by_id[str(served.get("id"))] = served
+        out = []
+        for rid, item, sent in zip(ids, items, body["rest_requests"]):
+            served = by_id.get(rid)
+            if served is None:  # unserviced (the batch ran out of time): read it on its own
+                out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
+                continue
+            out.append(self._served_rows(served, sent["url"]))
+        return out
+
+    def _served_rows(self, served, url):
+        status = int(served.get("status_code") or 0)
+        try:
+            text = base64.b64decode(served.get("body") or "").decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            text = ""
+        inner = Response(status, {"Content-Type": "application/json"}, text, method="GET",
+                         url=self.base_url + url.split("?", 1)[0])
+        if status == 200:
+            return _result_rows(inner.json())
+        error = self.transport.http_error(inner)
+        if _is_no_record(error):
+            return []
+        if not text and served.get("error_message"):
+            error = self.transport.http_error(Response(status, {}, json.dumps({"error": {
+                "message": served.get("error_message")}}), method="GET", url=inner.url))
+        raise error
+
+
+def fail_json_kwargs(exc):
+    """``module.fail_json(**fail_json_kwargs(exc))`` for a TransportError or RecordError (one sentence, no secret)."""
+    if hasattr(exc, "to_fail_json"):
+        return exc.to_fail_json()
+    return dict(msg=str(exc))
+
+
+def _env_sentence(names):
+    if len(names) == 1:
+        return "If not set, the value of the E({0}) environment variable is used.".format(names[0])
+    return "If not set, the value of the first of the environment variables {0} that is set is used.".format(
+        ", ".join("E({0})".format(name) for name in names))
+
+
+def servicenow_doc_options():
+    """The ``options`` that plugins/doc_fragments/servicenow.py must document, derived from SERVICENOW_OPTIONS
+    (a unit test checks that the fragment equals this)."""
+    suboptions = {}
+    for name, option in SERVICENOW_OPTIONS.items():
+        doc = {"description": list(option["description"])}
+        if option.get("env"):
+            doc["description"].append(_env_sentence(option["env"]))
+        doc["type"] = option["type"]
+        if option.get("required"):
+            doc["required"] = True
+        if "default" in option:
+            doc["default"] = option["default"]
+        if option.get("choices"):
+            doc["choices"] = list(option["choices"])
+        suboptions[name] = doc
+    return {
+        "instance": {
+            "description": [
+                "How to reach and authenticate to the ServiceNow instance.",
+                "The option and sub-option names and the E(SN_*) environment variables are those of the "
+                "servicenow.itsm collection, so the same credentials (and AWX/AAP credential types) work.",
+                "Set it once for a play with C(module_defaults) and the action group "
+                "C(group/camunda.servicenow.servicenow).",
+                "Authentication, by precedence: O(instance.access_token), O(instance.api_key), OAuth "
+                "(O(instance.client_id)), Basic (O(instance.username)), then the client certificate alone.",
+            ],
+            "type": "dict",
+            "suboptions": suboptions,
+        }
+    }
