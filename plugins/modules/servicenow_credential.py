@@ -124,8 +124,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    fail_json_kwargs,
     servicenow_argument_spec,
 )
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 CREDENTIAL_TABLE = "oauth_2_0_credentials"
 PROFILE_TABLE = "oauth_entity_profile"
@@ -205,12 +207,19 @@ def public_record(record):
 
 
 def write_plan(client, the_plan, check_mode, name, host):
-    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}."""
+    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}.
+
+    A POST that failed in a retryable way is only repeated when the credential is still absent."""
     sys_id = (the_plan.current or {}).get("sys_id")
+
+    def lookup():
+        rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(name)), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
+        return records.find_exact(rows, {"name": name}, "credential '{0}'".format(name))
+
     return records.apply_plan(
         the_plan, check_mode,
-        create=lambda payload: client.create(CREDENTIAL_TABLE, payload),
-        update=lambda payload: client.update(CREDENTIAL_TABLE, sys_id, payload),
+        create=lambda payload: client.create(CREDENTIAL_TABLE, payload, fields=CREDENTIAL_FIELDS, lookup=lookup),
+        update=lambda payload: client.update(CREDENTIAL_TABLE, sys_id, payload, fields=CREDENTIAL_FIELDS),
         delete=lambda: client.delete(CREDENTIAL_TABLE, sys_id),
         what="credential '{0}'".format(name), service="ServiceNow ({0})".format(host), fields=CREDENTIAL_FIELDS,
     )
@@ -241,8 +250,8 @@ def ensure_absent(client, params, check_mode, host):
 def run(module, client):
     params = module.params
     if params["state"] == "absent":
-        return ensure_absent(client, params, module.check_mode, params["instance"]["host"])
-    return ensure_present(client, params, module.check_mode, params["instance"]["host"])
+        return ensure_absent(client, params, module.check_mode, client.base_url)
+    return ensure_present(client, params, module.check_mode, client.base_url)
 
 
 def main():
@@ -250,8 +259,8 @@ def main():
     try:
         client = ServiceNowClient(module)
         result = run(module, client)
-    except (CredentialError, records.RecordError) as err:
-        module.fail_json(msg=str(err))
+    except (CredentialError, records.RecordError, TransportError) as err:
+        module.fail_json(**fail_json_kwargs(err))
     module.exit_json(**result)
 
 

@@ -17,7 +17,7 @@ description:
     step 3 of Camunda's ServiceNow setup.
   - The record is found by its O(name), matched exactly.
   - The OAuth API script (O(oauth_api_script)) is resolved by name to the script include in the spoke's application
-    scope (O(spoke_scope)); the module fails with a clear message when it is missing, which usually means the
+    scope (O(scope)); the module fails with a clear message when it is missing, which usually means the
     Camunda Spoke is not installed.
   - It also ensures the entity's default OAuth entity profile (table C(oauth_entity_profile)), named
     C(<name> default_profile), with C(default=true) and the entity's grant type. ServiceNow normally creates that
@@ -65,14 +65,15 @@ options:
   oauth_api_script:
     description:
       - Name of the OAuth API script include (C(sys_script_include)) that customises the token request.
-      - Resolved to the script include of that name in the application scope O(spoke_scope).
+      - Resolved to the script include of that name in the application scope O(scope).
     type: str
     default: OAuthCamundaUtil
-  spoke_scope:
+  scope:
     description:
       - Application scope of the Camunda Spoke, in which O(oauth_api_script) is looked up.
     type: str
     default: x_camun_camunda
+    aliases: [spoke_scope]
   default_grant_type:
     description:
       - Default grant type of the entity, also set on its default profile.
@@ -197,8 +198,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    fail_json_kwargs,
     servicenow_argument_spec,
 )
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 ENTITY_TABLE = "oauth_entity"
 PROFILE_TABLE = "oauth_entity_profile"
@@ -232,7 +235,7 @@ def argument_spec():
         client_secret=dict(type="str", no_log=True),
         update_secret=dict(type="str", choices=["on_create", "always"], default="on_create", no_log=False),
         oauth_api_script=dict(type="str", default="OAuthCamundaUtil"),
-        spoke_scope=dict(type="str", default="x_camun_camunda"),
+        scope=dict(type="str", default="x_camun_camunda", aliases=["spoke_scope"]),
         default_grant_type=dict(
             type="str",
             default="client_credentials",
@@ -273,7 +276,7 @@ def read_requests(params, with_script=True):
              limit=PROFILE_LIMIT),
     ]
     if with_script:
-        api_name = "{0}.{1}".format(params["spoke_scope"], params["oauth_api_script"])
+        api_name = "{0}.{1}".format(params["scope"], params["oauth_api_script"])
         reqs.append(dict(table=SCRIPT_TABLE, query="api_name={0}".format(quote(api_name)), fields=SCRIPT_FIELDS,
                          limit=LOOKUP_LIMIT))
     return reqs
@@ -290,14 +293,14 @@ def find_entity(rows, name):
 
 
 def find_script(rows, params, host):
-    """The script include named oauth_api_script in spoke_scope, or a ProfileError saying what to check."""
-    api_name = "{0}.{1}".format(params["spoke_scope"], params["oauth_api_script"])
+    """The script include named oauth_api_script in scope, or a ProfileError saying what to check."""
+    api_name = "{0}.{1}".format(params["scope"], params["oauth_api_script"])
     script = records.find_exact(rows, {"api_name": api_name}, "script include '{0}'".format(api_name))
     if script is None or script.get("name") != params["oauth_api_script"]:
         raise ProfileError(
             "The OAuth API script include '{0}' was not found in application scope '{1}' on {2}; check that the "
             "Camunda Spoke is installed and active (camunda.servicenow.servicenow_spoke) or set oauth_api_script "
-            "and spoke_scope.".format(params["oauth_api_script"], params["spoke_scope"], host)
+            "and scope.".format(params["oauth_api_script"], params["scope"], host)
         )
     return script
 
@@ -367,16 +370,32 @@ def public_entity(record):
     return out
 
 
-def write_plan(client, table, the_plan, check_mode, fields, what, host):
-    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}."""
+def write_plan(client, table, the_plan, check_mode, fields, what, host, lookup=None):
+    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}.
+
+    ``lookup`` finds the record again: a POST that failed in a retryable way is only repeated when it is absent."""
     sys_id = (the_plan.current or {}).get("sys_id")
     return records.apply_plan(
         the_plan, check_mode,
-        create=lambda payload: client.create(table, payload),
-        update=lambda payload: client.update(table, sys_id, payload),
+        create=lambda payload: client.create(table, payload, fields=fields, lookup=lookup),
+        update=lambda payload: client.update(table, sys_id, payload, fields=fields),
         delete=lambda: client.delete(table, sys_id),
         what=what, service="ServiceNow ({0})".format(host), fields=fields,
     )
+
+
+def entity_lookup(client, name):
+    def lookup():
+        rows = client.get_records(ENTITY_TABLE, "name={0}".format(quote(name)), ENTITY_FIELDS, LOOKUP_LIMIT)
+        return records.find_exact(rows, {"name": name}, "Application Registry record '{0}'".format(name))
+    return lookup
+
+
+def profile_lookup(client, entity_sys_id, name):
+    def lookup():
+        rows = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
+        return records.find_exact(rows, {"oauth_entity": entity_sys_id, "name": name}, "OAuth entity profile '{0}'".format(name))
+    return lookup
 
 
 def ensure_present(client, params, check_mode, host):
@@ -391,7 +410,8 @@ def ensure_present(client, params, check_mode, host):
     entity_plan = records.plan(entity, desired_entity(params, script["sys_id"]), state="present",
                                secret_fields=SECRET_FIELDS, update_secret=params["update_secret"])
     entity_result = write_plan(client, ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS,
-                               "Application Registry record '{0}'".format(params["name"]), host)
+                               "Application Registry record '{0}'".format(params["name"]), host,
+                               lookup=entity_lookup(client, params["name"]))
     entity_sys_id = entity_result["record"].get("sys_id")
 
     if entity is not None:
@@ -405,7 +425,8 @@ def ensure_present(client, params, check_mode, host):
     profile = choose_profile(profiles, profile_name(params["name"]))
     profile_plan = records.plan(profile, desired_profile(params, entity_sys_id), state="present")
     profile_result = write_plan(client, PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS,
-                                "OAuth entity profile '{0}'".format(profile_name(params["name"])), host)
+                                "OAuth entity profile '{0}'".format(profile_name(params["name"])), host,
+                                lookup=profile_lookup(client, entity_sys_id, profile_name(params["name"])))
 
     before = dict(entity_plan.diff["before"])
     after = dict(entity_plan.diff["after"])
@@ -441,8 +462,8 @@ def ensure_absent(client, params, check_mode, host):
 def run(module, client):
     params = module.params
     if params["state"] == "absent":
-        return ensure_absent(client, params, module.check_mode, params["instance"]["host"])
-    return ensure_present(client, params, module.check_mode, params["instance"]["host"])
+        return ensure_absent(client, params, module.check_mode, client.base_url)
+    return ensure_present(client, params, module.check_mode, client.base_url)
 
 
 def main():
@@ -454,8 +475,8 @@ def main():
     try:
         client = ServiceNowClient(module)
         result = run(module, client)
-    except (ProfileError, records.RecordError) as err:
-        module.fail_json(msg=str(err))
+    except (ProfileError, records.RecordError, TransportError) as err:
+        module.fail_json(**fail_json_kwargs(err))
     module.exit_json(**result)
 
 

@@ -24,6 +24,7 @@ class FakeInstance:
         self.calls = []
         self.ignore_queries = ignore_queries
         self.rewrite = rewrite or {}
+        self.lookups = []
 
     def _select(self, table, query, fields, limit):
         rows = self.tables.get(table, [])
@@ -40,14 +41,15 @@ class FakeInstance:
         self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
         return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
 
-    def create(self, table, payload):
+    def create(self, table, payload, fields=None, lookup=None):
         self.calls.append(("POST", table, dict(payload)))
+        self.lookups.append(lookup)
         row = dict((k, records.normalize(v)) for k, v in payload.items())
         row.update(sys_id="1" * 32, **self.rewrite)
         self.tables.setdefault(table, []).append(row)
         return dict(row)
 
-    def update(self, table, sys_id, payload):
+    def update(self, table, sys_id, payload, fields=None):
         self.calls.append(("PATCH", table, sys_id, dict(payload)))
         row = [r for r in self.tables[table] if r["sys_id"] == sys_id][0]
         row.update((k, records.normalize(v)) for k, v in payload.items())
@@ -205,3 +207,12 @@ def test_absent_in_check_mode_writes_nothing():
     fake = in_place()
     result = mod.ensure_absent(fake, params(state="absent"), True, HOST)
     assert result["changed"] is True and fake.writes() == []
+
+
+def test_the_post_carries_a_lookup_that_finds_the_credential_again():
+    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    mod.ensure_present(fake, params(), False, HOST)
+    (lookup,) = fake.lookups
+    assert lookup()["sys_id"] == "1" * 32
+    fake.tables["oauth_2_0_credentials"] = []
+    assert lookup() is None

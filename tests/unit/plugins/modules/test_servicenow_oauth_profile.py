@@ -33,6 +33,7 @@ class FakeInstance:
         self.ignore_queries = ignore_queries
         self.rewrite = rewrite or {}
         self.counter = 0
+        self.lookups = []
 
     # -- query evaluation -------------------------------------------------------------------------------------
     def _value(self, row, field):
@@ -68,8 +69,9 @@ class FakeInstance:
         self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
         return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
 
-    def create(self, table, payload):
+    def create(self, table, payload, fields=None, lookup=None):
         self.calls.append(("POST", table, dict(payload)))
+        self.lookups.append(lookup)
         self.counter += 1
         row = dict((k, records.normalize(v)) for k, v in payload.items())
         row["sys_id"] = "{0:x}".format(self.counter).rjust(32, "0")
@@ -79,9 +81,9 @@ class FakeInstance:
             self.tables.setdefault("oauth_entity_profile", []).append(dict(
                 sys_id="{0:x}".format(self.counter + 100).rjust(32, "0"), name=row["name"] + " default_profile",
                 oauth_entity=row["sys_id"], default="true", grant_type=self.auto_grant or row["default_grant_type"]))
-        return dict(row)
+        return dict((k, v) for k, v in row.items() if fields is None or k in fields)
 
-    def update(self, table, sys_id, payload):
+    def update(self, table, sys_id, payload, fields=None):
         self.calls.append(("PATCH", table, sys_id, dict(payload)))
         for row in self.tables[table]:
             if row["sys_id"] == sys_id:
@@ -101,7 +103,7 @@ class FakeInstance:
 def params(**overrides):
     out = dict(
         instance=dict(host=HOST), name="Camunda OAuth", client_id="my-client", client_secret=SECRET,
-        update_secret="on_create", oauth_api_script="OAuthCamundaUtil", spoke_scope="x_camun_camunda",
+        update_secret="on_create", oauth_api_script="OAuthCamundaUtil", scope="x_camun_camunda",
         default_grant_type="client_credentials", token_url="https://login.cloud.camunda.io/oauth/token",
         refresh_token_lifespan=8640000, access_token_lifespan=1800, active=True, state="present",
     )
@@ -147,7 +149,7 @@ def test_argument_spec_defaults_are_the_documented_values():
     spec = mod.argument_spec()
     assert spec["name"]["default"] == "Camunda OAuth"
     assert spec["oauth_api_script"]["default"] == "OAuthCamundaUtil"
-    assert spec["spoke_scope"]["default"] == "x_camun_camunda"
+    assert spec["scope"]["default"] == "x_camun_camunda" and spec["scope"]["aliases"] == ["spoke_scope"]
     assert spec["default_grant_type"]["default"] == "client_credentials"
     assert spec["token_url"]["default"] == "https://login.cloud.camunda.io/oauth/token"
     assert spec["refresh_token_lifespan"]["default"] == 8640000
@@ -191,7 +193,7 @@ def test_find_script_missing_names_the_script_the_scope_and_the_spoke():
     assert str(err.value) == (
         "The OAuth API script include 'OAuthCamundaUtil' was not found in application scope 'x_camun_camunda' on "
         "https://sn.example.test; check that the Camunda Spoke is installed and active "
-        "(camunda.servicenow.servicenow_spoke) or set oauth_api_script and spoke_scope.")
+        "(camunda.servicenow.servicenow_spoke) or set oauth_api_script and scope.")
 
 
 def test_find_script_ignores_rows_of_another_scope_or_name():
@@ -396,3 +398,16 @@ def test_absent_twice_and_in_check_mode_writes_nothing():
     fake = in_place()
     result = mod.ensure_absent(fake, params(state="absent"), True, HOST)
     assert result["changed"] is True and fake.writes() == []
+
+
+def test_posts_carry_a_lookup_that_finds_the_record_again():
+    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_profile=False)
+    mod.ensure_present(fake, params(), False, HOST)
+    entity_lookup, profile_lookup = fake.lookups
+    entity = fake.tables["oauth_entity"][0]
+    assert entity_lookup()["sys_id"] == entity["sys_id"]
+    assert profile_lookup()["sys_id"] == fake.tables["oauth_entity_profile"][0]["sys_id"]
+    fake.tables["oauth_entity"] = []
+    fake.tables["oauth_entity_profile"] = []
+    assert entity_lookup() is None and profile_lookup() is None
+    assert ("GET", "oauth_entity", "name=Camunda OAuth") in fake.calls
