@@ -74,7 +74,7 @@ def describe(services, base_urls):
     with saas.lock:
         org = saas.data["seed"]["org_clients"]
         clusters = [{"id": c["uuid"], "name": c["name"], "region": c["region"], "version": c["version"],
-                     "legacy": bool(c.get("legacy"))} for c in saas.data["clusters"].values()]
+                     "legacy": bool(c.get("legacy"))} for c in saas.clusters()]
     with sm_state.lock:
         seed = sm_state.data["seed"]
     keycloak_url = urls.get("keycloak", "") + "/auth"

@@ -50,7 +50,7 @@ class ConsoleService:
             return denied
         with self.state.lock:
             if cluster_id is None:
-                return json_response(200, [self._cluster_view(c) for c in self.state.data["clusters"].values()])
+                return json_response(200, [self._cluster_view(c) for c in self.state.clusters()])
             cluster = self.state.data["clusters"].get(cluster_id)
             if cluster is None:
                 return nest_error(404, "Cluster not found")
@@ -128,7 +128,7 @@ class ConsoleService:
         clients = cluster["clients"]
         if client_id is None and request.method == "GET":
             return json_response(200, [{"clientId": c["clientId"], "name": c["name"], "permissions": list(c["permissions"])}
-                                       for c in clients.values()])
+                                       for c in self.state.clients(cluster)])
         if client_id is None:
             return self._create_client(request, cluster)
         client = clients.get(client_id)
@@ -178,7 +178,7 @@ class ConsoleService:
         while self.state.find_cluster_client(client_id)[1] or client_id in self.state.data["org_clients"]:
             client_id = random_client_id()
         record = {"uuid": str(uuid.uuid4()), "clientId": client_id, "name": name, "permissions": permissions,
-                  "secret": secret}
+                  "secret": secret, "order": self.state.next_order()}
         clients[client_id] = record
         self.state.store.save()
         return json_response(200, {"uuid": record["uuid"], "clientId": client_id, "clientSecret": secret, "name": name,

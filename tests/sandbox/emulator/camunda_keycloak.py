@@ -339,7 +339,7 @@ class KeycloakService:
     def _list(request, clients):
         wanted = request.arg("clientId")
         search = (request.arg("search") or "false").lower() == "true"
-        rows = list(clients.values())
+        rows = sorted(clients.values(), key=lambda c: c["clientId"])  # Keycloak lists clients ordered by clientId
         if wanted is not None:
             rows = [c for c in rows if (wanted.lower() in c["clientId"].lower() if search else c["clientId"] == wanted)]
         first = int(request.arg("first") or 0)

@@ -114,7 +114,8 @@ class SaasState:
             specs.append(("sandbox-legacy", legacy_version, True))
         for index, (name, cluster_version, legacy) in enumerate(specs):
             seed["clusters"].append({"uuid": str(uuid.uuid4()), "name": name, "version": cluster_version,
-                                     "region": REGION_CYCLE[index % len(REGION_CYCLE)], "legacy": legacy})
+                                     "region": REGION_CYCLE[index % len(REGION_CYCLE)], "legacy": legacy,
+                                     "order": index})
         return seed
 
     @staticmethod
@@ -127,7 +128,21 @@ class SaasState:
             "org_clients": {c["client_id"]: dict(c) for c in seed["org_clients"]},
             "clusters": clusters,
             "tokens": {},
+            "next_order": 0,
         }
+
+    def clusters(self):
+        """The clusters in seed order (the JSON store sorts keys, so order is kept in each record)."""
+        return sorted(self.data["clusters"].values(), key=lambda c: c["order"])
+
+    @staticmethod
+    def clients(cluster):
+        """A cluster's clients in creation order."""
+        return sorted(cluster["clients"].values(), key=lambda c: c["order"])
+
+    def next_order(self):
+        self.data["next_order"] = self.data.get("next_order", 0) + 1
+        return self.data["next_order"]
 
     def reset(self):
         with self.lock:
@@ -236,7 +251,7 @@ class SaasState:
 
     def current_flags(self):
         flags = dict(self.flags)
-        flags["cluster_version"] = {cid: c["version"] for cid, c in self.data["clusters"].items()}
+        flags["cluster_version"] = {c["uuid"]: c["version"] for c in self.clusters()}
         return flags
 
     def cluster_ready(self, cluster_id):
@@ -253,12 +268,12 @@ class SaasState:
     def snapshot(self):
         with self.lock:
             clusters = []
-            for cluster in self.data["clusters"].values():
+            for cluster in self.clusters():
                 clusters.append({
                     "uuid": cluster["uuid"], "name": cluster["name"], "region": cluster["region"],
                     "version": cluster["version"], "ready": self.cluster_ready(cluster["uuid"]),
                     "clients": [{"clientId": c["clientId"], "name": c["name"], "permissions": c["permissions"],
-                                 "clientSecret": mask(c["secret"])} for c in cluster["clients"].values()],
+                                 "clientSecret": mask(c["secret"])} for c in self.clients(cluster)],
                     "secrets": {name: mask(value) for name, value in cluster["secrets"].items()},
                 })
             now = self.clock()
