@@ -20,13 +20,15 @@ description:
   - When nothing needs to change, the credential and the profile are read in one round trip (the Batch API) and
     nothing is written.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
   diff_mode:
+    description: Returns the managed fields before and after in RV(diff) (secrets never, only a mask).
     support: full
 options:
   name:

@@ -28,13 +28,15 @@ description:
   - The client secret is write-only in ServiceNow, so it cannot be compared; O(update_secret) decides whether it
     is written to an existing record.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
   diff_mode:
+    description: Returns the managed fields before and after in RV(diff) (secrets never, only a mask).
     support: full
 options:
   name:
@@ -244,7 +246,7 @@ def argument_spec():
                 "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:saml2-bearer",
             ],
         ),
-        token_url=dict(type="str", default="https://login.cloud.camunda.io/oauth/token"),
+        token_url=dict(type="str", default="https://login.cloud.camunda.io/oauth/token", no_log=False),
         refresh_token_lifespan=dict(type="int", default=8640000, no_log=False),
         access_token_lifespan=dict(type="int", default=1800, no_log=False),
         active=dict(type="bool", default=True),
