@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import (
+    SECRET_MASK,
+    SECRET_MASK_BEFORE,
+    RecordError,
+    apply_plan,
+    find_exact,
+    masked,
+    module_result,
+    normalize,
+    plan,
+    predicted,
+    verify_saved,
+)
+
+SECRET = "s3cr3t-value"
+SECRETS = ("client_secret",)
+
+
+def current_entity():
+    return {"sys_id": "e1", "name": "Camunda OAuth", "active": "true", "token_url": "https://old/token",
+            "oauth_api_script": {"link": "https://x/api/now/table/sys_script_include/s1", "value": "s1"},
+            "refresh_token_lifespan": "8640000", "client_secret": "ENCRYPTED-CIPHER"}
+
+
+class TestNormalize:
+    @pytest.mark.parametrize("value,expected", [
+        (None, ""), (True, "true"), (False, "false"), (3, "3"), (3.0, "3"), (2.5, "2.5"), ("x", "x"),
+        ({"link": "https://i/api/now/table/t/abc", "value": "abc"}, "abc"), ({"value": "abc", "display_value": "A"}, "abc"),
+        (["b", "a", True], "a,b,true"), ({"b": 1, "a": [1]}, '{"a":[1],"b":1}'), ("", ""),
+    ])
+    def test_values(self, value, expected):
+        assert normalize(value) == expected
+
+
+class TestFindExact:
+    def test_rechecks_rows_exactly(self):
+        rows = [{"sys_id": "1", "name": "camunda oauth"}, {"sys_id": "2", "name": "Camunda OAuth"},
+                {"sys_id": "3", "name": "Camunda OAuth 2"}]
+        assert find_exact(rows, {"name": "Camunda OAuth"}, "OAuth provider") == rows[1]
+
+    def test_ignored_query_field_returns_unfiltered_rows(self):
+        rows = [{"sys_id": "1", "name": "a"}, {"sys_id": "2", "name": "b"}]
+        assert find_exact(rows, {"name": "c"}, "thing") is None
+
+    def test_none_and_empty(self):
+        assert find_exact([], {"name": "x"}) is None
+        assert find_exact(None, {"name": "x"}) is None
+
+    def test_reference_and_boolean_keys(self):
+        rows = [{"sys_id": "1", "alias": {"link": "l", "value": "a1"}, "active": "true"},
+                {"sys_id": "2", "alias": "a1", "active": "false"}]
+        assert find_exact(rows, {"alias": "a1", "active": True}) == rows[0]
+
+    def test_duplicates_named(self):
+        rows = [{"sys_id": "aaa", "name": "Camunda Connection"}, {"sys_id": "bbb", "name": "Camunda Connection"}]
+        with pytest.raises(RecordError) as err:
+            find_exact(rows, {"name": "Camunda Connection"}, "credential")
+        assert str(err.value) == (
+            "Found 2 credential records matching name='Camunda Connection' (sys_id: aaa, bbb); a natural key must "
+            "identify one record, so remove or rename the duplicates, or identify the record by its id")
+        assert err.value.facts == {"ids": ["aaa", "bbb"]}
+
+    def test_duplicates_named_by_other_id_field(self):
+        rows = [{"id": "c1", "name": "sn"}, {"id": "c2", "name": "sn"}]
+        with pytest.raises(RecordError) as err:
+            find_exact(rows, {"name": "sn"}, "API client", id_fields=("id",))
+        assert "(id: c1, c2)" in str(err.value)
+
+
+class TestPlan:
+    def test_create_payload_and_diff_mask_secret(self):
+        desired = {"name": "Camunda OAuth", "active": True, "client_secret": SECRET, "token_url": None}
+        p = plan(None, desired, secret_fields=SECRETS)
+        assert p.action == "create" and p.changed
+        assert p.payload == {"name": "Camunda OAuth", "active": True, "client_secret": SECRET}
+        assert p.diff == {"before": {}, "after": {"name": "Camunda OAuth", "active": "true", "client_secret": SECRET_MASK}}
+
+    def test_none_when_equal_in_normalised_form(self):
+        desired = {"name": "Camunda OAuth", "active": True, "oauth_api_script": "s1", "refresh_token_lifespan": 8640000,
+                   "token_url": "https://old/token", "client_secret": SECRET}
+        p = plan(current_entity(), desired, secret_fields=SECRETS)
+        assert p.action == "none" and not p.changed
+        assert p.payload == {}
+        assert p.diff["before"] == p.diff["after"]
+        assert "client_secret" not in json.dumps(p.diff)
+
+    def test_update_only_differing_fields(self):
+        desired = {"name": "Camunda OAuth", "active": False, "token_url": "https://new/token", "client_secret": SECRET}
+        p = plan(current_entity(), desired, secret_fields=SECRETS)
+        assert p.action == "update"
+        assert p.payload == {"active": False, "token_url": "https://new/token"}
+        assert p.diff == {"before": {"name": "Camunda OAuth", "active": "true", "token_url": "https://old/token"},
+                          "after": {"name": "Camunda OAuth", "active": "false", "token_url": "https://new/token"}}
+        assert SECRET not in json.dumps(p.diff) and "ENCRYPTED" not in json.dumps(p.diff)
+
+    def test_update_secret_always_writes_secret_masked(self):
+        desired = {"name": "Camunda OAuth", "client_secret": SECRET}
+        p = plan(current_entity(), desired, secret_fields=SECRETS, update_secret="always")
+        assert p.action == "update"
+        assert p.payload == {"client_secret": SECRET}
+        assert p.diff == {"before": {"name": "Camunda OAuth"}, "after": {"name": "Camunda OAuth", "client_secret": SECRET_MASK}}
+
+    def test_update_secret_on_create_leaves_existing_secret(self):
+        p = plan(current_entity(), {"name": "Camunda OAuth", "client_secret": "other"}, secret_fields=SECRETS)
+        assert p.action == "none"
+
+    def test_readable_secret_compared_and_masked(self):
+        current = {"name": "snPwd", "value": "old-pass"}
+        p = plan(current, {"name": "snPwd", "value": "new-pass"}, secret_fields=("value",), readable_secrets=("value",))
+        assert p.action == "update" and p.payload == {"value": "new-pass"}
+        assert p.diff == {"before": {"name": "snPwd", "value": SECRET_MASK_BEFORE}, "after": {"name": "snPwd", "value": SECRET_MASK}}
+        same = plan(current, {"name": "snPwd", "value": "old-pass"}, secret_fields=("value",), readable_secrets=("value",))
+        assert same.action == "none"
+        assert "old-pass" not in json.dumps(same.diff)
+
+    def test_field_missing_from_current_is_written(self):
+        p = plan({"sys_id": "1", "name": "x"}, {"name": "x", "order": 100})
+        assert p.payload == {"order": 100}
+        assert p.diff == {"before": {"name": "x", "order": None}, "after": {"name": "x", "order": "100"}}
+
+    def test_absent(self):
+        assert plan(None, {"name": "x"}, state="absent").action == "none"
+        p = plan(current_entity(), {"name": "Camunda OAuth", "client_secret": SECRET}, state="absent", secret_fields=SECRETS)
+        assert p.action == "delete" and p.payload == {}
+        assert p.diff == {"before": {"name": "Camunda OAuth"}, "after": {}}
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError):
+            plan(None, {}, state="gone")
+        with pytest.raises(ValueError):
+            plan(None, {}, update_secret="never")
+
+
+class TestVerifySaved:
+    def test_ok_when_server_saved_what_was_asked(self):
+        verify_saved({"sys_id": "1", "active": "false", "order": "100", "client_secret": "cipher"},
+                     {"active": False, "order": 100, "client_secret": SECRET}, SECRETS)
+
+    def test_business_rule_changed_value(self):
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "c1", "active": "false", "host": "a"}, {"active": True, "host": "a"},
+                         what="HTTP connection", service="ServiceNow")
+        assert str(err.value) == (
+            "ServiceNow saved the HTTP connection c1 differently than asked: active is 'false', not the 'true' asked "
+            "for; a business rule or data policy on the instance probably changed it, check the record and the rules "
+            "of its table")
+
+    def test_dropped_field(self):
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "c1"}, {"nmae": "x"})
+        assert "nmae was not saved (is it a field of this table?)" in str(err.value)
+
+    def test_secret_never_compared_nor_shown(self):
+        verify_saved({"sys_id": "1", "client_secret": ""}, {"client_secret": SECRET}, SECRETS)
+
+
+class TestResult:
+    def test_masked(self):
+        assert masked({"a": 1, "client_secret": "x", "password": ""}, ("client_secret", "password")) == \
+            {"a": 1, "client_secret": SECRET_MASK, "password": ""}
+        assert masked(None, SECRETS) is None
+
+    def test_apply_create(self):
+        p = plan(None, {"name": "n", "client_secret": SECRET}, secret_fields=SECRETS)
+        sent = []
+
+        def create(payload):
+            sent.append(payload)
+            return {"sys_id": "new", "name": "n", "client_secret": "cipher",
+                    "oauth_entity": {"link": "l", "value": "e1"}}
+
+        result = apply_plan(p, False, create=create, what="OAuth provider")
+        assert sent == [{"name": "n", "client_secret": SECRET}]
+        assert result == {"changed": True, "diff": p.diff,
+                          "record": {"sys_id": "new", "name": "n", "client_secret": SECRET_MASK, "oauth_entity": "e1"}}
+
+    def test_apply_check_mode_writes_nothing(self):
+        p = plan(current_entity(), {"name": "Camunda OAuth", "active": False}, secret_fields=SECRETS)
+
+        def boom(*args):
+            raise AssertionError("no write in check mode")
+
+        result = apply_plan(p, True, create=boom, update=boom, delete=boom, fields=["sys_id", "active", "client_secret"])
+        assert result == {"changed": True, "diff": p.diff,
+                          "record": {"sys_id": "e1", "active": False, "client_secret": SECRET_MASK}}
+        assert predicted(p)["active"] is False
+
+    def test_apply_update_verifies(self):
+        p = plan(current_entity(), {"active": False})
+        with pytest.raises(RecordError):
+            apply_plan(p, False, update=lambda payload: {"sys_id": "e1", "active": "true"})
+
+    def test_apply_delete_and_none(self):
+        deleted = []
+        p = plan(current_entity(), {"name": "Camunda OAuth"}, state="absent")
+        assert apply_plan(p, False, delete=lambda: deleted.append(1)) == \
+            {"changed": True, "diff": {"before": {"name": "Camunda OAuth"}, "after": {}}, "record": {}}
+        assert deleted == [1]
+        p = plan(current_entity(), {"name": "Camunda OAuth"}, secret_fields=SECRETS)
+        result = apply_plan(p, False, fields=["sys_id", "name", "client_secret"])
+        assert result == {"changed": False, "diff": p.diff,
+                          "record": {"sys_id": "e1", "name": "Camunda OAuth", "client_secret": SECRET_MASK}}
+
+    def test_module_result_absent(self):
+        p = plan(None, {"name": "x"}, state="absent")
+        assert module_result(p, None) == {"changed": False, "diff": {"before": {}, "after": {}}, "record": {}}
