@@ -136,6 +136,8 @@ PROFILE_TABLE = "oauth_entity_profile"
 CREDENTIAL_FIELDS = ("sys_id", "name", "oauth_entity_profile", "active", "order", "applies_to")
 PROFILE_FIELDS = ("sys_id", "name", "oauth_entity")
 LOOKUP_LIMIT = 10
+# How the record is named in messages ("Found 2 ... records matching name='...'").
+CREDENTIAL_WHAT = "OAuth 2.0 credential (oauth_2_0_credentials)"
 
 SYS_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -180,7 +182,7 @@ def find_profile(rows, profile, host):
         by_id = [row for row in rows if row.get("sys_id") == profile]
         if by_id:
             return by_id[0]
-    found = records.find_exact(rows, {"name": profile}, "OAuth entity profile '{0}'".format(profile))
+    found = records.find_exact(rows, {"name": profile}, "OAuth entity profile (oauth_entity_profile)")
     if found is None:
         raise CredentialError(
             "The OAuth entity profile '{0}' was not found on {1}; create it first with "
@@ -216,21 +218,21 @@ def write_plan(client, the_plan, check_mode, name, host):
 
     def lookup():
         rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(name)), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
-        return records.find_exact(rows, {"name": name}, "credential '{0}'".format(name))
+        return records.find_exact(rows, {"name": name}, CREDENTIAL_WHAT)
 
     return records.apply_plan(
         the_plan, check_mode,
         create=lambda payload: client.create(CREDENTIAL_TABLE, payload, fields=CREDENTIAL_FIELDS, lookup=lookup),
         update=lambda payload: client.update(CREDENTIAL_TABLE, sys_id, payload, fields=CREDENTIAL_FIELDS),
         delete=lambda: client.delete(CREDENTIAL_TABLE, sys_id),
-        what="credential '{0}'".format(name), service="ServiceNow ({0})".format(host), fields=CREDENTIAL_FIELDS,
+        what=CREDENTIAL_WHAT, service="ServiceNow ({0})".format(host), fields=CREDENTIAL_FIELDS,
     )
 
 
 def ensure_present(client, params, check_mode, host):
     rows_credential, rows_profile = client.batch_get([credential_request(params["name"]),
                                                       profile_request(params["oauth_entity_profile"])])
-    current = records.find_exact(rows_credential, {"name": params["name"]}, "credential '{0}'".format(params["name"]))
+    current = records.find_exact(rows_credential, {"name": params["name"]}, CREDENTIAL_WHAT)
     profile = find_profile(rows_profile, params["oauth_entity_profile"], host)
     the_plan = records.plan(current, desired_credential(params, profile["sys_id"]), state="present")
     result = write_plan(client, the_plan, check_mode, params["name"], host)
@@ -244,7 +246,7 @@ def ensure_present(client, params, check_mode, host):
 
 def ensure_absent(client, params, check_mode, host):
     rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(params["name"])), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
-    current = records.find_exact(rows, {"name": params["name"]}, "credential '{0}'".format(params["name"]))
+    current = records.find_exact(rows, {"name": params["name"]}, CREDENTIAL_WHAT)
     the_plan = records.plan(current, desired_credential(params, None), state="absent")
     return write_plan(client, the_plan, check_mode, params["name"], host)
 

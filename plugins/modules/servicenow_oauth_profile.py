@@ -217,6 +217,9 @@ ENTITY_FIELDS = (
 PROFILE_FIELDS = ("sys_id", "name", "oauth_entity", "grant_type", "default")
 SCRIPT_FIELDS = ("sys_id", "name", "api_name", "sys_scope")
 SECRET_FIELDS = ("client_secret",)
+# How records are named in messages ("Found 2 ... records matching name='...'", "saved the ... <sys_id> differently").
+ENTITY_WHAT = "Application Registry (oauth_entity)"
+PROFILE_WHAT = "OAuth entity profile (oauth_entity_profile)"
 
 # A few rows are enough: names are expected to be unique and duplicates must be reported, not hidden.
 LOOKUP_LIMIT = 10
@@ -285,7 +288,7 @@ def read_requests(params, with_script=True):
 
 
 def find_entity(rows, name):
-    entity = records.find_exact(rows, {"name": name}, "Application Registry record '{0}'".format(name))
+    entity = records.find_exact(rows, {"name": name}, ENTITY_WHAT)
     if entity is not None and entity.get("type") != ENTITY_TYPE:
         raise ProfileError(
             "The Application Registry record '{0}' ({1}) has type '{2}', not '{3}' (a third-party OAuth provider); "
@@ -297,7 +300,7 @@ def find_entity(rows, name):
 def find_script(rows, params, host):
     """The script include named oauth_api_script in scope, or a ProfileError saying what to check."""
     api_name = "{0}.{1}".format(params["scope"], params["oauth_api_script"])
-    script = records.find_exact(rows, {"api_name": api_name}, "script include '{0}'".format(api_name))
+    script = records.find_exact(rows, {"api_name": api_name}, "script include (sys_script_include)")
     if script is None or script.get("name") != params["oauth_api_script"]:
         raise ProfileError(
             "The OAuth API script include '{0}' was not found in application scope '{1}' on {2}; check that the "
@@ -389,14 +392,14 @@ def write_plan(client, table, the_plan, check_mode, fields, what, host, lookup=N
 def entity_lookup(client, name):
     def lookup():
         rows = client.get_records(ENTITY_TABLE, "name={0}".format(quote(name)), ENTITY_FIELDS, LOOKUP_LIMIT)
-        return records.find_exact(rows, {"name": name}, "Application Registry record '{0}'".format(name))
+        return records.find_exact(rows, {"name": name}, ENTITY_WHAT)
     return lookup
 
 
 def profile_lookup(client, entity_sys_id, name):
     def lookup():
         rows = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
-        return records.find_exact(rows, {"oauth_entity": entity_sys_id, "name": name}, "OAuth entity profile '{0}'".format(name))
+        return records.find_exact(rows, {"oauth_entity": entity_sys_id, "name": name}, PROFILE_WHAT)
     return lookup
 
 
@@ -412,7 +415,7 @@ def ensure_present(client, params, check_mode, host):
     entity_plan = records.plan(entity, desired_entity(params, script["sys_id"]), state="present",
                                secret_fields=SECRET_FIELDS, update_secret=params["update_secret"])
     entity_result = write_plan(client, ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS,
-                               "Application Registry record '{0}'".format(params["name"]), host,
+                               ENTITY_WHAT, host,
                                lookup=entity_lookup(client, params["name"]))
     entity_sys_id = entity_result["record"].get("sys_id")
 
@@ -427,7 +430,7 @@ def ensure_present(client, params, check_mode, host):
     profile = choose_profile(profiles, profile_name(params["name"]))
     profile_plan = records.plan(profile, desired_profile(params, entity_sys_id), state="present")
     profile_result = write_plan(client, PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS,
-                                "OAuth entity profile '{0}'".format(profile_name(params["name"])), host,
+                                PROFILE_WHAT, host,
                                 lookup=profile_lookup(client, entity_sys_id, profile_name(params["name"])))
 
     before = dict(entity_plan.diff["before"])
@@ -446,7 +449,7 @@ def ensure_present(client, params, check_mode, host):
 
 def ensure_absent(client, params, check_mode, host):
     rows_entity, rows_profile = client.batch_get(read_requests(params, with_script=False))
-    entity = records.find_exact(rows_entity, {"name": params["name"]}, "Application Registry record '{0}'".format(params["name"]))
+    entity = records.find_exact(rows_entity, {"name": params["name"]}, ENTITY_WHAT)
     profiles = entity_profiles(client, rows_profile, entity["sys_id"]) if entity else []
     the_plan = records.plan(entity, dict((k, None) for k in ENTITY_FIELDS if k != "sys_id"), state="absent")
     if the_plan.action == "delete" and not check_mode:
@@ -454,7 +457,7 @@ def ensure_absent(client, params, check_mode, host):
         for profile in profiles:
             client.delete(PROFILE_TABLE, profile["sys_id"])
     result = write_plan(client, ENTITY_TABLE, the_plan, check_mode, ENTITY_FIELDS,
-                        "Application Registry record '{0}'".format(params["name"]), host)
+                        ENTITY_WHAT, host)
     if profiles:
         result["diff"]["before"]["profiles"] = sorted(row.get("name", "") for row in profiles)
         result["diff"]["after"]["profiles"] = []

@@ -181,7 +181,10 @@ def test_duplicate_credentials_are_an_error():
     fake.tables["oauth_2_0_credentials"].append(cred_row(sys_id="3" * 32))
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
-    assert CRED_ID in str(err.value) and "3" * 32 in str(err.value)
+    assert str(err.value) == (
+        "Found 2 OAuth 2.0 credential (oauth_2_0_credentials) records matching name='Camunda Connection' (sys_id: {0}, {1}); "
+        "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its id".format(
+            CRED_ID, "3" * 32))
     assert fake.writes() == []
 
 
