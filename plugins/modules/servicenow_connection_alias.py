@@ -1,0 +1,499 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the camunda.servicenow collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: servicenow_connection_alias
+short_description: Check the Camunda Spoke's connection alias and manage its HTTP connection
+version_added: 0.1.0
+description:
+  - Checks that the connection alias (C(sys_alias)) shipped with the Camunda Spoke exists, is a connection alias of
+    type HTTP and belongs to the spoke's application scope. The alias itself is never created, changed or deleted;
+    it belongs to the spoke.
+  - Manages the alias's HTTP(s) connection (C(http_connection)) as step 5 of Camunda's
+    "Setup & configuration" page documents it, in the spoke's application scope
+    ("ensure you are editing a record in the Camunda Spoke application").
+  - Respects the one-active-connection rule of ServiceNow aliases; see O(conflict).
+  - Reads the alias, the scope, the credential and the connections in one round trip; a run where nothing
+    changes makes exactly one request to ServiceNow (plus a token request with OAuth).
+author:
+  - camunda.servicenow maintainers
+extends_documentation_fragment:
+  - camunda.servicenow.servicenow
+seealso:
+  - module: camunda.servicenow.servicenow_spoke
+  - module: camunda.servicenow.servicenow_spoke_info
+  - module: camunda.servicenow.servicenow_oauth_profile
+  - module: camunda.servicenow.servicenow_credential
+  - name: Camunda Spoke setup and configuration
+    description: The documented ServiceNow steps this module automates (step 5).
+    link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(present) creates or updates the connection; V(absent) deletes the connection called O(name).
+      - The alias is only checked, never deleted.
+    type: str
+    choices: [present, absent]
+    default: present
+  alias:
+    description:
+      - The connection alias ID (C(sys_alias.id)), C(<scope>.<alias name>).
+    type: str
+    default: x_camun_camunda.Camunda
+  scope:
+    description:
+      - The application scope the alias must belong to; the connection is created in that scope (C(app_scope)).
+    type: str
+    default: x_camun_camunda
+  name:
+    description:
+      - The connection's name (unique on the C(sys_connection) table).
+    type: str
+    default: Camunda API Connection
+  credential:
+    description:
+      - The credential the connection uses, by name or sys_id (a record of C(discovery_credentials) or one of its
+        child tables, such as the OAuth 2.0 credential that M(camunda.servicenow.servicenow_credential) manages).
+      - Matched exactly; two credentials with that name are an error.
+      - Required when O(state=present).
+    type: str
+  credential_table:
+    description:
+      - The table the credential is looked up in. The base table C(discovery_credentials) includes every
+        credential type.
+    type: str
+    default: discovery_credentials
+  domain:
+    description:
+      - The connection's domain (C(sys_domain)), as a sys_id; V(global) is the global domain.
+    type: str
+    default: global
+  url_builder:
+    description:
+      - Whether the connection URL is built from O(protocol), O(host), O(port) and O(base_path) (the form's
+        "URL Builder" box).
+      - The module always sends the derived C(connection_url) as well, because ServiceNow computes it in the form only.
+    type: bool
+    default: true
+  host:
+    description:
+      - The Camunda cluster host, C(<region>.zeebe.camunda.io) for Camunda SaaS, for example V(lhr-1.zeebe.camunda.io).
+      - Required when O(state=present).
+    type: str
+  protocol:
+    description:
+      - The protocol of the connection URL.
+    type: str
+    choices: [https, http]
+    default: https
+  port:
+    description:
+      - The port, when not the protocol's default. Omit it to leave the port empty (a port set on the instance is
+        then cleared).
+    type: int
+  base_path:
+    description:
+      - The base path, C(/<clusterId>) for Camunda SaaS, for example V(/6b6b3969-a65c-4bdd-905e-c29102eebded).
+      - A leading C(/) is added when missing; a trailing C(/) is removed.
+    type: str
+    default: ""
+  active:
+    description:
+      - Whether the connection is active.
+    type: bool
+    default: true
+  conflict:
+    description:
+      - What to do when the alias allows only one active connection (C(multiple_connections=false)) and an active
+        connection other than O(name) is already attached to it, while this connection is to be active.
+      - V(adopt) updates that existing connection in place (it is renamed to O(name) and gets every managed value)
+        instead of adding a second one. It applies only when no connection called O(name) exists yet and exactly
+        one other connection is active on the alias; otherwise the module fails and explains the conflict.
+      - V(deactivate) sets the other active connections to inactive (what the ServiceNow form offers) and then
+        creates or updates O(name).
+      - V(fail) changes nothing and fails, naming the active connection and how to resolve the conflict.
+      - Ignored when the alias allows multiple active connections or when O(active=false).
+    type: str
+    choices: [adopt, deactivate, fail]
+    default: adopt
+notes:
+  - The connection is found by O(name) and, on a single-connection alias, by the alias's active connection.
+    A connection called O(name) that is attached to another alias is an error (names are unique on the table).
+  - Role C(connection_admin) (or C(admin)) is needed to write connections; reading the alias needs
+    C(connection_admin) or C(credential_admin).
+"""
+
+EXAMPLES = r"""
+- name: Create the Camunda API Connection on the spoke's alias (documented step 5)
+  camunda.servicenow.servicenow_connection_alias:
+    instance:
+      host: https://dev12345.service-now.com
+      username: admin
+      password: "{{ servicenow_password }}"
+    name: Camunda API Connection
+    alias: x_camun_camunda.Camunda
+    credential: Camunda Connection
+    domain: global
+    url_builder: true
+    host: lhr-1.zeebe.camunda.io
+    protocol: https
+    base_path: /6b6b3969-a65c-4bdd-905e-c29102eebded
+
+- name: Fail instead of updating another active connection on the alias
+  camunda.servicenow.servicenow_connection_alias:
+    credential: Camunda Connection
+    host: lhr-1.zeebe.camunda.io
+    base_path: /6b6b3969-a65c-4bdd-905e-c29102eebded
+    conflict: fail
+
+- name: Remove the connection (the alias stays, it belongs to the spoke)
+  camunda.servicenow.servicenow_connection_alias:
+    name: Camunda API Connection
+    state: absent
+"""
+
+RETURN = r"""
+connection:
+  description:
+    - The connection's managed fields as ServiceNow saved them (references as sys_ids); in check mode, the
+      prediction. Empty after O(state=absent).
+  returned: always
+  type: dict
+  sample:
+    sys_id: 0d2b2f3e1b2a4e10a1b2c3d4e5f60718
+    name: Camunda API Connection
+    connection_alias: 5f0c3b2a1b2a4e10a1b2c3d4e5f60718
+    credential: 7c1d2e3f1b2a4e10a1b2c3d4e5f60718
+    sys_domain: global
+    url_builder: "true"
+    host: lhr-1.zeebe.camunda.io
+    protocol: https
+    port: ""
+    base_path: /6b6b3969-a65c-4bdd-905e-c29102eebded
+    connection_url: https://lhr-1.zeebe.camunda.io/6b6b3969-a65c-4bdd-905e-c29102eebded
+    active: "true"
+    app_scope: 9a8b7c6d1b2a4e10a1b2c3d4e5f60718
+alias:
+  description: The connection alias that was checked.
+  returned: always
+  type: dict
+  sample:
+    sys_id: 5f0c3b2a1b2a4e10a1b2c3d4e5f60718
+    id: x_camun_camunda.Camunda
+    name: Camunda
+    type: connection
+    connection_type: http_connection
+    multiple_connections: "false"
+    sys_scope: 9a8b7c6d1b2a4e10a1b2c3d4e5f60718
+deactivated:
+  description: The sys_ids of other connections set inactive because of O(conflict=deactivate).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+action:
+  description: What was done (or would be done in check mode) to the connection.
+  returned: always
+  type: str
+  choices: [create, update, delete, none]
+  sample: update
+diff:
+  description: The managed fields before and after (only those that differ).
+  returned: always
+  type: dict
+  sample:
+    before: {host: bru-2.zeebe.camunda.io}
+    after: {host: lhr-1.zeebe.camunda.io}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import (
+    RecordError,
+    find_exact,
+    normalize,
+    plan,
+    verify_saved,
+)
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
+    ServiceNowClient,
+    servicenow_argument_spec,
+)
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+
+ALIAS_TABLE = "sys_alias"
+SCOPE_TABLE = "sys_scope"
+CONNECTION_TABLE = "http_connection"
+
+ALIAS_FIELDS = ["sys_id", "id", "name", "type", "connection_type", "multiple_connections", "sys_scope"]
+SCOPE_FIELDS = ["sys_id", "scope", "name", "active", "version"]
+CREDENTIAL_FIELDS = ["sys_id", "name", "active", "sys_class_name"]
+MANAGED_FIELDS = [
+    "name", "connection_alias", "credential", "sys_domain", "url_builder", "host", "protocol", "port",
+    "base_path", "connection_url", "active", "app_scope",
+]
+CONNECTION_FIELDS = ["sys_id"] + MANAGED_FIELDS
+
+MODULE_OPTIONS = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    alias=dict(type="str", default="x_camun_camunda.Camunda"),
+    scope=dict(type="str", default="x_camun_camunda"),
+    name=dict(type="str", default="Camunda API Connection"),
+    credential=dict(type="str"),
+    credential_table=dict(type="str", default="discovery_credentials"),
+    domain=dict(type="str", default="global"),
+    url_builder=dict(type="bool", default=True),
+    host=dict(type="str"),
+    protocol=dict(type="str", choices=["https", "http"], default="https"),
+    port=dict(type="int"),
+    base_path=dict(type="str", default=""),
+    active=dict(type="bool", default=True),
+    conflict=dict(type="str", choices=["adopt", "deactivate", "fail"], default="adopt"),
+)
+
+
+class ConnectionAliasError(Exception):
+    """A failure with a message a user can act on."""
+
+
+def encode_value(value):
+    """Escape a value for an encoded query (a literal ``^`` is written ``^^``)."""
+    return str(value).replace("^", "^^")
+
+
+def normalize_base_path(base_path):
+    path = (base_path or "").strip()
+    if not path:
+        return ""
+    path = path.rstrip("/")
+    if not path.startswith("/"):
+        path = "/" + path
+    return path
+
+
+def build_connection_url(protocol, host, port, base_path):
+    """protocol://host[:port]base_path, the URL the form's URL builder computes."""
+    url = "%s://%s" % (protocol, host)
+    if port:
+        url += ":%s" % port
+    return url + normalize_base_path(base_path)
+
+
+def lookup_requests(params):
+    """The reads of one run, all sent in one batch: alias, scope, connections, credential (present only)."""
+    alias_id = encode_value(params["alias"])
+    requests = [
+        dict(table=ALIAS_TABLE, query="id=%s" % alias_id, fields=ALIAS_FIELDS, limit=5),
+        dict(table=SCOPE_TABLE, query="scope=%s" % encode_value(params["scope"]), fields=SCOPE_FIELDS, limit=5),
+        dict(table=CONNECTION_TABLE,
+             query="name=%s^ORconnection_alias.id=%s" % (encode_value(params["name"]), alias_id),
+             fields=CONNECTION_FIELDS, limit=50),
+    ]
+    if params["state"] == "present":
+        ref = encode_value(params["credential"])
+        requests.append(dict(table=params["credential_table"], query="name=%s^ORsys_id=%s" % (ref, ref),
+                             fields=CREDENTIAL_FIELDS, limit=5))
+    return requests
+
+
+def check_alias(alias_rows, scope_rows, alias_id, scope, host):
+    """Return (alias, scope_record) or raise ConnectionAliasError saying what is wrong and what to check."""
+    try:
+        scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
+        alias = find_exact(alias_rows, {"id": alias_id}, "connection alias")
+    except RecordError as exc:
+        raise ConnectionAliasError("%s on %s." % (str(exc).rstrip("."), host))
+    if scope_record is None:
+        raise ConnectionAliasError(
+            "The application scope %s was not found on %s: install the Camunda Spoke (camunda.servicenow.servicenow_spoke) "
+            "or check the scope option." % (scope, host))
+    if alias is None:
+        raise ConnectionAliasError(
+            "The connection alias %s was not found on %s: check that the Camunda Spoke is installed completely and that "
+            "the alias option is the alias ID (<scope>.<alias name>)." % (alias_id, host))
+    if normalize(alias.get("type")) != "connection":
+        raise ConnectionAliasError(
+            "%s on %s is a credential alias (type %s), not a connection alias: the connection needs an alias of type "
+            "'Connection and Credential'." % (alias_id, host, normalize(alias.get("type")) or "empty"))
+    if normalize(alias.get("connection_type")) != "http_connection":
+        raise ConnectionAliasError(
+            "%s on %s has connection type %s, not HTTP (http_connection): check the alias option."
+            % (alias_id, host, normalize(alias.get("connection_type")) or "empty"))
+    if normalize(alias.get("sys_scope")) != normalize(scope_record.get("sys_id")):
+        raise ConnectionAliasError(
+            "The connection alias %s on %s does not belong to the application %s (its scope is %s): check the alias "
+            "and scope options." % (alias_id, host, scope, normalize(alias.get("sys_scope")) or "empty"))
+    return alias, scope_record
+
+
+def resolve_credential(rows, reference, table, host):
+    """The sys_id of the credential named (or with the sys_id) ``reference``; exact match, never a guess."""
+    by_id = [row for row in rows if normalize(row.get("sys_id")) == reference]
+    if by_id:
+        return normalize(by_id[0]["sys_id"])
+    try:
+        found = find_exact(rows, {"name": reference}, "credential")
+    except RecordError as exc:
+        raise ConnectionAliasError("%s on %s: rename one of them or pass the credential's sys_id." % (str(exc).rstrip("."), host))
+    if found is None:
+        raise ConnectionAliasError(
+            "The credential %s was not found in %s on %s: create it first (camunda.servicenow.servicenow_credential) "
+            "or check the credential option (a name or a sys_id)." % (reference, table, host))
+    return normalize(found["sys_id"])
+
+
+def desired_connection(params, alias, scope_record, credential_sys_id):
+    base_path = normalize_base_path(params["base_path"])
+    port = "" if params["port"] is None else str(params["port"])
+    return dict(
+        name=params["name"],
+        connection_alias=normalize(alias["sys_id"]),
+        credential=credential_sys_id,
+        sys_domain=params["domain"],
+        url_builder=normalize(params["url_builder"]),
+        host=params["host"],
+        protocol=params["protocol"],
+        port=port,
+        base_path=base_path,
+        connection_url=build_connection_url(params["protocol"], params["host"], port, base_path),
+        active=normalize(params["active"]),
+        app_scope=normalize(scope_record["sys_id"]),
+    )
+
+
+def describe(row):
+    return "'%s' (%s)" % (row.get("name"), normalize(row.get("sys_id")))
+
+
+def choose_target(connections, params, alias, host):
+    """Pick the connection to manage and the ones to deactivate.
+
+    Returns (target_or_None, to_deactivate). Raises ConnectionAliasError for the conflicts the module must not
+    resolve on its own. The rules are documented under the ``conflict`` option.
+    """
+    name = params["name"]
+    alias_sys_id = normalize(alias["sys_id"])
+    try:
+        named = find_exact(connections, {"name": name}, "connection")
+    except RecordError as exc:
+        raise ConnectionAliasError("%s on %s." % (str(exc).rstrip("."), host))
+    if named is not None and normalize(named.get("connection_alias")) != alias_sys_id:
+        raise ConnectionAliasError(
+            "The connection %s on %s is attached to another alias (%s), not %s: choose another name or move or delete "
+            "that connection." % (describe(named), host, normalize(named.get("connection_alias")) or "none", params["alias"]))
+    if params["state"] == "absent":
+        return named, []
+    multiple = normalize(alias.get("multiple_connections")) == "true"
+    if multiple or not params["active"]:
+        return named, []
+    others = [
+        row for row in connections
+        if normalize(row.get("connection_alias")) == alias_sys_id and normalize(row.get("active")) == "true"
+        and (named is None or normalize(row.get("sys_id")) != normalize(named.get("sys_id")))
+    ]
+    if not others:
+        return named, []
+    if params["conflict"] == "deactivate":
+        return named, others
+    listed = ", ".join(describe(row) for row in others)
+    if named is None and len(others) == 1 and params["conflict"] == "adopt":
+        return others[0], []
+    if named is None and len(others) == 1:
+        what = "adding %s would make a second one" % repr(name)
+    elif named is None:
+        what = "they are ambiguous, so none of them is adopted as %s" % repr(name)
+    else:
+        what = "activating %s would make a second one" % describe(named)
+    raise ConnectionAliasError(
+        "The alias %s on %s allows only one active connection and already has %s; %s: set conflict to 'adopt' "
+        "to update the existing connection in place, to 'deactivate' to deactivate it, or deactivate or delete it in "
+        "ServiceNow." % (params["alias"], host, listed, what))
+
+
+def pick(record, fields):
+    return dict((field, normalize(record.get(field))) for field in fields if record is not None and field in record)
+
+
+def run(module, client):
+    """Do the work of one module run; returns the result dict (without ``changed`` merged into ansible's)."""
+    params = module.params
+    host = getattr(client, "host", None) or "the ServiceNow instance"
+    reads = client.batch_get(lookup_requests(params))
+    alias, scope_record = check_alias(reads[0], reads[1], params["alias"], params["scope"], host)
+    connections = reads[2]
+    target, to_deactivate = choose_target(connections, params, alias, host)
+
+    result = dict(changed=False, alias=pick(alias, ALIAS_FIELDS), connection={}, deactivated=[], action="none",
+                  diff=dict(before={}, after={}))
+    current = pick(target, CONNECTION_FIELDS) if target else None
+
+    if params["state"] == "absent":
+        step = plan(current, {}, state="absent")
+        result["action"] = step.action
+        result["diff"] = step.diff
+        if step.action == "delete":
+            result["changed"] = True
+            if not module.check_mode:
+                client.delete(CONNECTION_TABLE, current["sys_id"])
+        return result
+
+    credential_sys_id = resolve_credential(reads[3], params["credential"], params["credential_table"], host)
+    desired = desired_connection(params, alias, scope_record, credential_sys_id)
+    step = plan(current, desired, state="present")
+    result["action"] = step.action
+    result["diff"] = step.diff
+    result["deactivated"] = [normalize(row["sys_id"]) for row in to_deactivate]
+    result["changed"] = step.action != "none" or bool(to_deactivate)
+
+    if module.check_mode:
+        predicted = dict(current or {})
+        predicted.update(desired)
+        result["connection"] = predicted
+        return result
+
+    for row in to_deactivate:
+        saved = client.update(CONNECTION_TABLE, normalize(row["sys_id"]), {"active": "false"})
+        verify_saved(saved, {"active": "false"})
+    if step.action == "create":
+        saved = client.create(CONNECTION_TABLE, step.payload)
+        verify_saved(saved, step.payload)
+    elif step.action == "update":
+        saved = client.update(CONNECTION_TABLE, current["sys_id"], step.payload)
+        verify_saved(saved, step.payload)
+    else:
+        saved = current
+    result["connection"] = pick(saved, CONNECTION_FIELDS)
+    return result
+
+
+def argument_spec():
+    spec = servicenow_argument_spec()
+    spec.update(MODULE_OPTIONS)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_if=[("state", "present", ("credential", "host"))])
+    try:
+        client = ServiceNowClient(module)
+        result = run(module, client)
+    except (ConnectionAliasError, RecordError, TransportError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,405 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the camunda.servicenow collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: servicenow_spoke
+short_description: Verify, or install through the CI/CD API, the Camunda Spoke (or another Store application)
+version_added: 0.1.0
+description:
+  - Verifies that an application is installed and active on a ServiceNow instance, by its scope (the Camunda Spoke,
+    C(x_camun_camunda), by default), and reports its version. This is step 1 and 2 of Camunda's
+    "Setup & configuration" page.
+  - With O(state=present) and O(verify_only=false) (the default), a missing application is installed through the
+    CI/CD API (C(POST /api/sn_cicd/app/batch/install)); the module then polls the installation's progress for at
+    most O(wait_timeout) seconds and, when the installation fails, reports what the instance said (for example that
+    it is not entitled to the application).
+  - With O(verify_only=true) nothing is ever installed; the module fails, saying what to do, when the application is
+    missing or inactive. Use it where the application is installed by hand in Application Manager.
+  - O(state=absent) only asserts that the application is not installed; the CI/CD API documents no uninstall, so the
+    module fails when it is installed (uninstall it in Application Manager).
+  - A run where nothing changes makes exactly one request to ServiceNow (plus a token request with OAuth).
+author:
+  - camunda.servicenow maintainers
+extends_documentation_fragment:
+  - camunda.servicenow.servicenow
+seealso:
+  - module: camunda.servicenow.servicenow_spoke_info
+  - module: camunda.servicenow.servicenow_connection_alias
+  - name: Camunda Spoke setup and configuration
+    description: The documented ServiceNow steps (step 1 installs the spoke).
+    link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
+  - name: ServiceNow CI/CD API
+    description: The batch install and progress endpoints this module calls.
+    link: https://www.servicenow.com/docs/bundle/yokohama-api-reference/page/integrate/inbound-rest/concept/cicd-api.html
+attributes:
+  check_mode:
+    support: full
+    details: In check mode the module reports that it would install the application and calls no CI/CD endpoint.
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(present) makes sure the application is installed and active (see O(verify_only)).
+      - V(absent) asserts that the application is not installed; it never uninstalls.
+    type: str
+    choices: [present, absent]
+    default: present
+  scope:
+    description: The application's scope.
+    type: str
+    default: x_camun_camunda
+  verify_only:
+    description:
+      - With V(true), only verify; fail (saying what to do) when the application is missing, inactive or not at
+        O(version), and never call the CI/CD API.
+      - With V(false), install the application (or the O(version) asked for) when it is missing or at another version.
+    type: bool
+    default: false
+  app_id:
+    description:
+      - The application's ID for the CI/CD batch install (C(packages[].id)), its Store sys_id.
+      - The default is the ID of the Camunda Spoke's ServiceNow Store listing.
+    type: str
+    default: aac1b64fc3803290ef46d0af050131d0
+  version:
+    description:
+      - The version to install (C(requested_version), which the CI/CD API requires for an application).
+      - When the application is installed at another version, it is installed at this one (an upgrade) unless
+        O(verify_only=true), which fails instead.
+      - When omitted, any installed version is accepted, and an installation uses the C(latest_version) the instance
+        shows for the application; the module fails when it shows none.
+    type: str
+  load_demo_data:
+    description: Whether the installation loads the application's demo data.
+    type: bool
+    default: false
+  wait_timeout:
+    description: How long, in seconds, to wait for the installation to finish.
+    type: int
+    default: 900
+  poll_interval:
+    description: Seconds between two progress requests.
+    type: int
+    default: 5
+notes:
+  - Installing needs the role C(sn_cicd.sys_ci_automation) (or C(admin)), the CI/CD REST API plugin
+    C(com.glide.continuousdelivery), and an instance entitled to the application in the ServiceNow Store
+    (a Personal Developer Instance is not entitled to Store applications).
+"""
+
+EXAMPLES = r"""
+- name: Make sure the Camunda Spoke is installed (install it through the CI/CD API when missing)
+  camunda.servicenow.servicenow_spoke:
+    instance:
+      host: https://dev12345.service-now.com
+      username: admin
+      password: "{{ servicenow_password }}"
+    version: 1.0.0
+
+- name: Only verify that the Camunda Spoke is installed and active (it is installed in Application Manager)
+  camunda.servicenow.servicenow_spoke:
+    verify_only: true
+  register: spoke
+
+- name: Show the spoke's version
+  ansible.builtin.debug:
+    msg: "Camunda Spoke {{ spoke.application.version }}"
+"""
+
+RETURN = r"""
+application:
+  description: The application as the instance shows it after the run (empty when it is not installed).
+  returned: always
+  type: dict
+  sample:
+    sys_id: 9a8b7c6d1b2a4e10a1b2c3d4e5f60718
+    scope: x_camun_camunda
+    name: Camunda Spoke
+    version: 1.0.0
+    active: "true"
+installed:
+  description: Whether the application is installed and active after the run (in check mode, before it).
+  returned: always
+  type: bool
+action:
+  description: V(install) when the module installed (or in check mode would install) the application, else V(none).
+  returned: always
+  type: str
+  sample: install
+progress:
+  description: The last progress the CI/CD API reported (status, status_label, status_message, percent_complete).
+  returned: when the application was installed
+  type: dict
+  sample: {status: "2", status_label: Successful, status_message: "", percent_complete: 100}
+diff:
+  description: The application's version and active flag before and after.
+  returned: always
+  type: dict
+  sample: {before: {version: ""}, after: {version: 1.0.0}}
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
+    ServiceNowClient,
+    servicenow_argument_spec,
+)
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+
+APP_TABLE = "sys_scope"
+APP_FIELDS = ["sys_id", "scope", "name", "version", "active", "latest_version", "sys_class_name"]
+RESULT_FIELDS = ["sys_id", "scope", "name", "version", "active"]
+BATCH_INSTALL_PATH = "/api/sn_cicd/app/batch/install"
+PROGRESS_PATH = "/api/sn_cicd/progress/%s"
+RESULTS_PATH = "/api/sn_cicd/app/batch/results/%s"
+CICD_ROLE_HINT = ("the user needs the role sn_cicd.sys_ci_automation (or admin) and the CI/CD REST API plugin "
+                  "com.glide.continuousdelivery must be active")
+STATUS_LABELS = {"0": "Pending", "1": "Running", "2": "Successful", "3": "Failed", "4": "Canceled"}
+
+MODULE_OPTIONS = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    scope=dict(type="str", default="x_camun_camunda"),
+    verify_only=dict(type="bool", default=False),
+    app_id=dict(type="str", default="aac1b64fc3803290ef46d0af050131d0"),
+    version=dict(type="str"),
+    load_demo_data=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=900),
+    poll_interval=dict(type="int", default=5),
+)
+
+
+class SpokeError(Exception):
+    """A failure with a message a user can act on."""
+
+
+def find_application(rows, scope):
+    """The one application row with exactly this scope, or None; two are an error."""
+    found = [row for row in rows or [] if normalize(row.get("scope")) == scope]
+    if len(found) > 1:
+        raise SpokeError("Found %d applications with scope %s (sys_id: %s); a scope must identify one application."
+                         % (len(found), scope, ", ".join(normalize(row.get("sys_id")) for row in found)))
+    return found[0] if found else None
+
+
+def application_view(row):
+    if not row:
+        return {}
+    return dict((field, normalize(row.get(field))) for field in RESULT_FIELDS)
+
+
+def decide(app, params, host):
+    """What to do about the application: "none" or "install"; raises SpokeError when only a human can fix it."""
+    scope = params["scope"]
+    installed = app is not None
+    active = installed and normalize(app.get("active")) == "true"
+    version = normalize(app.get("version")) if installed else ""
+    if params["state"] == "absent":
+        if installed:
+            raise SpokeError(
+                "The application %s is installed on %s (version %s) but state is absent: the CI/CD API documents no "
+                "uninstall, so uninstall it in All > Application Manager." % (scope, host, version or "unknown"))
+        return "none"
+    wanted = params["version"]
+    if installed and not active:
+        raise SpokeError(
+            "The application %s is installed on %s but inactive: activate it in All > Application Manager (the module "
+            "does not reinstall an inactive application)." % (scope, host))
+    if installed and (not wanted or wanted == version):
+        return "none"
+    if params["verify_only"]:
+        if installed:
+            raise SpokeError(
+                "The application %s on %s is at version %s, not %s, and verify_only is true: upgrade it in All > "
+                "Application Manager or set verify_only to false." % (scope, host, version or "unknown", wanted))
+        raise SpokeError(
+            "The application %s is not installed on %s and verify_only is true: install it from All > Application "
+            "Manager (search for the Camunda Spoke) or set verify_only to false to install it through the CI/CD API."
+            % (scope, host))
+    return "install"
+
+
+def install_version(app, params, host):
+    version = params["version"] or (normalize(app.get("latest_version")) if app else "")
+    if not version:
+        raise SpokeError(
+            "The application %s is not installed on %s and no version was given: set the version option (the CI/CD "
+            "batch install requires the version to install, see the application's Store listing)." % (params["scope"], host))
+    return version
+
+
+def batch_install_body(params, version):
+    return {
+        "name": "Install %s %s" % (params["scope"], version),
+        "notes": "Installed by the camunda.servicenow.servicenow_spoke Ansible module",
+        "packages": [{
+            "id": params["app_id"],
+            "type": "application",
+            "requested_version": version,
+            "load_demo_data": bool(params["load_demo_data"]),
+            "notes": "scope %s" % params["scope"],
+        }],
+    }
+
+
+def link_id(result, name):
+    """The id of links.<name> in a CI/CD response (taken from the url when the id is missing)."""
+    link = ((result or {}).get("links") or {}).get(name) or {}
+    if link.get("id"):
+        return str(link["id"])
+    url = str(link.get("url") or "").rstrip("/")
+    return url.rsplit("/", 1)[-1] if url else ""
+
+
+def progress_view(result):
+    result = result or {}
+    status = normalize(result.get("status"))
+    return dict(status=status, status_label=normalize(result.get("status_label")) or STATUS_LABELS.get(status, ""),
+                status_message=normalize(result.get("status_message")), status_detail=normalize(result.get("status_detail")),
+                error=normalize(result.get("error")), percent_complete=result.get("percent_complete"))
+
+
+def failure_message(params, host, progress, results):
+    """One sentence: what the instance said about a failed or canceled installation, with the batch items' words."""
+    words = [w for w in (progress.get("error"), progress.get("status_message"), progress.get("status_detail")) if w]
+    for item in ((results or {}).get("batch_items") or []):
+        text = normalize(item.get("status_message"))
+        if text:
+            words.append("%s: %s" % (normalize(item.get("name")) or normalize(item.get("id")) or "item", text))
+    said = "; ".join(dict.fromkeys(w.rstrip(".") for w in words)) or "no message"
+    hint = "check the installation in All > Application Manager and the CI/CD logs"
+    if "entitle" in said.lower():
+        hint = ("the instance must be entitled to the application in the ServiceNow Store (a Personal Developer "
+                "Instance is not): request it in the Store or install it by hand")
+    return "Installing %s (%s) on %s %s: %s; %s." % (
+        params["scope"], params["app_id"], host,
+        "was canceled" if progress.get("status") == "4" else "failed", said, hint)
+
+
+def cicd_error(exc, what, host):
+    """Rewrite a TransportError of a CI/CD call so that a 403 names the role that is missing."""
+    if getattr(exc, "status", None) == 403:
+        said = getattr(exc, "service_message", None) or "forbidden"
+        return SpokeError("%s on %s was refused (HTTP 403: %s): %s." % (what, host, said.rstrip("."), CICD_ROLE_HINT))
+    if getattr(exc, "status", None) == 404:
+        return SpokeError("%s on %s failed with HTTP 404: the CI/CD REST API plugin com.glide.continuousdelivery is "
+                          "probably not active on the instance (%s)." % (what, host, str(exc).rstrip(".")))
+    return exc
+
+
+# TODO(shared): move to module_utils (a raw JSON request on the ServiceNow client, for APIs other than Table/Batch).
+def call_json(client, method, path, body=None):
+    """``result`` of a JSON call to a non-Table API of the instance."""
+    response = client.request(method, path, json=body)
+    payload = response.json() if hasattr(response, "json") else response
+    if isinstance(payload, dict) and "result" in payload:
+        return payload["result"]
+    return payload
+
+
+def wait_for_progress(client, progress_id, params, host, sleep=time.sleep, clock=time.time):
+    """Poll /sn_cicd/progress/{id} until it is finished (status 2, 3 or 4) or ``wait_timeout`` passes."""
+    deadline = clock() + max(0, params["wait_timeout"])
+    interval = max(1, params["poll_interval"])
+    while True:
+        try:
+            progress = progress_view(call_json(client, "GET", PROGRESS_PATH % progress_id))
+        except TransportError as exc:
+            raise cicd_error(exc, "Reading the installation progress %s" % progress_id, host)
+        if progress["status"] in ("2", "3", "4"):
+            return progress
+        if clock() + interval > deadline:
+            raise SpokeError(
+                "Installing %s on %s did not finish within %d s (last status %s, %s%% complete, progress id %s): "
+                "raise wait_timeout or follow the installation in All > Application Manager." % (
+                    params["scope"], host, params["wait_timeout"], progress["status_label"] or progress["status"],
+                    progress["percent_complete"] if progress["percent_complete"] is not None else "?", progress_id))
+        sleep(interval)
+
+
+def install(client, params, version, host, sleep=time.sleep, clock=time.time):
+    """Start the batch install, wait for it, and return the final progress; SpokeError with the instance's words."""
+    what = "Installing %s through the CI/CD API" % params["scope"]
+    try:
+        started = call_json(client, "POST", BATCH_INSTALL_PATH, batch_install_body(params, version))
+    except TransportError as exc:
+        raise cicd_error(exc, what, host)
+    progress_id = link_id(started, "progress")
+    if not progress_id:
+        raise SpokeError("%s on %s returned no progress link (status %s): check the CI/CD API on the instance."
+                         % (what, host, normalize((started or {}).get("status")) or "unknown"))
+    progress = wait_for_progress(client, progress_id, params, host, sleep=sleep, clock=clock)
+    if progress["status"] == "2":
+        return progress
+    results = None
+    results_id = link_id(started, "results")
+    if results_id:
+        try:
+            results = call_json(client, "GET", RESULTS_PATH % results_id)
+        except TransportError:
+            results = None  # the progress message is still worth reporting
+    raise SpokeError(failure_message(params, host, progress, results))
+
+
+def read_application(client, scope):
+    rows = client.get_records(APP_TABLE, "scope=%s" % scope.replace("^", "^^"), APP_FIELDS, 5)
+    return find_application(rows, scope)
+
+
+def run(module, client, sleep=time.sleep, clock=time.time):
+    params = module.params
+    host = getattr(client, "host", None) or "the ServiceNow instance"
+    app = read_application(client, params["scope"])
+    action = decide(app, params, host)
+    before = application_view(app)
+    result = dict(changed=False, action=action, application=before, installed=bool(app), diff=dict(before={}, after={}))
+    if action == "none":
+        return result
+    version = install_version(app, params, host)
+    result["changed"] = True
+    result["diff"] = dict(before=dict(version=before.get("version", ""), active=before.get("active", "")),
+                          after=dict(version=version, active="true"))
+    if module.check_mode:
+        return result
+    result["progress"] = install(client, params, version, host, sleep=sleep, clock=clock)
+    app = read_application(client, params["scope"])
+    if app is None or normalize(app.get("active")) != "true":
+        raise SpokeError("The CI/CD API reported the installation of %s on %s as successful, but the application is %s: "
+                         "check All > Application Manager." % (params["scope"], host, "inactive" if app else "not there"))
+    result["application"] = application_view(app)
+    result["installed"] = True
+    if params["version"] and normalize(app.get("version")) != params["version"]:
+        raise SpokeError("The CI/CD API installed %s on %s, but its version is %s, not the %s asked for: check the "
+                         "version option and All > Application Manager." % (
+                             params["scope"], host, normalize(app.get("version")) or "unknown", params["version"]))
+    return result
+
+
+def argument_spec():
+    spec = servicenow_argument_spec()
+    spec.update(MODULE_OPTIONS)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        client = ServiceNowClient(module)
+        result = run(module, client)
+    except (SpokeError, RecordError, TransportError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_connection_alias as mod
+
+HOST = "sn.example.test"
+SCOPE_ID = "a" * 32
+ALIAS_ID = "b" * 32
+CRED_ID = "c" * 32
+CONN_ID = "d" * 32
+OTHER_ID = "e" * 32
+BASE = "/6b6b3969-a65c-4bdd-905e-c29102eebded"
+URL = "https://lhr-1.zeebe.camunda.io" + BASE
+
+
+class FakeClient:
+    """Rows per table; every read returns ALL rows of the table (an instance that ignored the query), so the
+    module's exact matching in Python is what is tested."""
+
+    host = HOST
+
+    def __init__(self, tables, rewrite=None):
+        self.tables = dict((k, [dict(r) for r in v]) for k, v in tables.items())
+        self.calls = []
+        self.rewrite = rewrite or {}
+
+    def batch_get(self, requests):
+        self.calls.append(("BATCH", tuple(r["table"] for r in requests)))
+        return [[dict(r) for r in self.tables.get(r["table"], [])] for r in requests]
+
+    def create(self, table, payload):
+        self.calls.append(("POST", table, dict(payload)))
+        row = dict((k, records.normalize(v)) for k, v in payload.items())
+        row.update(sys_id="f" * 32, **self.rewrite)
+        self.tables.setdefault(table, []).append(row)
+        return dict(row)
+
+    def update(self, table, sys_id, payload):
+        self.calls.append(("PATCH", table, sys_id, dict(payload)))
+        row = [r for r in self.tables[table] if r["sys_id"] == sys_id][0]
+        row.update((k, records.normalize(v)) for k, v in payload.items())
+        row.update(self.rewrite)
+        return dict(row)
+
+    def delete(self, table, sys_id):
+        self.calls.append(("DELETE", table, sys_id))
+        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
+        return True
+
+    def writes(self):
+        return [c for c in self.calls if c[0] != "BATCH"]
+
+
+class FakeModule:
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+
+
+def params(**overrides):
+    out = dict(instance=dict(host="https://" + HOST), state="present", alias="x_camun_camunda.Camunda",
+               scope="x_camun_camunda", name="Camunda API Connection", credential="Camunda Connection",
+               credential_table="discovery_credentials", domain="global", url_builder=True,
+               host="lhr-1.zeebe.camunda.io", protocol="https", port=None, base_path=BASE, active=True, conflict="adopt")
+    out.update(overrides)
+    return out
+
+
+def alias_row(**overrides):
+    row = dict(sys_id=ALIAS_ID, id="x_camun_camunda.Camunda", name="Camunda", type="connection",
+               connection_type="http_connection", multiple_connections="false", sys_scope=SCOPE_ID)
+    row.update(overrides)
+    return row
+
+
+def conn_row(**overrides):
+    row = dict(sys_id=CONN_ID, name="Camunda API Connection", connection_alias=ALIAS_ID, credential=CRED_ID,
+               sys_domain="global", url_builder="true", host="lhr-1.zeebe.camunda.io", protocol="https", port="",
+               base_path=BASE, connection_url=URL, active="true", app_scope=SCOPE_ID)
+    row.update(overrides)
+    return row
+
+
+def tables(connections=(), alias=None, scope=None, credentials=None):
+    return {
+        "sys_alias": [alias_row()] if alias is None else alias,
+        "sys_scope": [dict(sys_id=SCOPE_ID, scope="x_camun_camunda", name="Camunda Spoke", active="true")]
+        if scope is None else scope,
+        "http_connection": list(connections),
+        "discovery_credentials": [dict(sys_id=CRED_ID, name="Camunda Connection", active="true")]
+        if credentials is None else credentials,
+    }
+
+
+def run(client, check_mode=False, **overrides):
+    return mod.run(FakeModule(params(**overrides), check_mode), client)
+
+
+# -- pure helpers ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("protocol,host,port,base,expected", [
+    ("https", "lhr-1.zeebe.camunda.io", "", "/abc", "https://lhr-1.zeebe.camunda.io/abc"),
+    ("https", "lhr-1.zeebe.camunda.io", "8443", "abc/", "https://lhr-1.zeebe.camunda.io:8443/abc"),
+    ("http", "h", None, "", "http://h"),
+])
+def test_build_connection_url(protocol, host, port, base, expected):
+    assert mod.build_connection_url(protocol, host, port, base) == expected
+
+
+def test_lookup_requests_are_one_batch_and_escape_carets():
+    reqs = mod.lookup_requests(params(name="a^b"))
+    assert [r["table"] for r in reqs] == ["sys_alias", "sys_scope", "http_connection", "discovery_credentials"]
+    assert reqs[2]["query"] == "name=a^^b^ORconnection_alias.id=x_camun_camunda.Camunda"
+    assert reqs[3]["query"] == "name=Camunda Connection^ORsys_id=Camunda Connection"
+    assert [r["table"] for r in mod.lookup_requests(params(state="absent"))] == ["sys_alias", "sys_scope", "http_connection"]
+
+
+def test_desired_connection_matches_documented_values():
+    desired = mod.desired_connection(params(port=8443), alias_row(), dict(sys_id=SCOPE_ID), CRED_ID)
+    assert desired == dict(name="Camunda API Connection", connection_alias=ALIAS_ID, credential=CRED_ID,
+                           sys_domain="global", url_builder="true", host="lhr-1.zeebe.camunda.io", protocol="https",
+                           port="8443", base_path=BASE, connection_url="https://lhr-1.zeebe.camunda.io:8443" + BASE,
+                           active="true", app_scope=SCOPE_ID)
+
+
+# -- alias checks ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("alias,scope,message", [
+    ([], None, "The connection alias x_camun_camunda.Camunda was not found on sn.example.test"),
+    ([alias_row(id="x_camun_camunda.Camunda2")], None, "The connection alias x_camun_camunda.Camunda was not found"),
+    (None, [], "The application scope x_camun_camunda was not found on sn.example.test: install the Camunda Spoke"),
+    ([alias_row(type="credential")], None, "is a credential alias (type credential), not a connection alias"),
+    ([alias_row(connection_type="jdbc_connection")], None, "has connection type jdbc_connection, not HTTP"),
+    ([alias_row(sys_scope="global")], None, "does not belong to the application x_camun_camunda (its scope is global)"),
+    ([alias_row(), alias_row(sys_id="9" * 32)], None, "Found 2 connection alias records"),
+])
+def test_alias_problems_fail_clearly_without_writing(alias, scope, message):
+    client = FakeClient(tables(alias=alias, scope=scope))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert message in str(err.value)
+    assert client.writes() == []
+
+
+# -- credential ------------------------------------------------------------------------------------------------
+
+def test_missing_credential_is_named():
+    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection 2")]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert str(err.value) == ("The credential Camunda Connection was not found in discovery_credentials on "
+                              "sn.example.test: create it first (camunda.servicenow.servicenow_credential) or check "
+                              "the credential option (a name or a sys_id).")
+
+
+def test_duplicate_credential_names_fail():
+    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection"),
+                                            dict(sys_id="9" * 32, name="Camunda Connection")]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert "Found 2 credential records" in str(err.value)
+    assert "pass the credential's sys_id" in str(err.value)
+
+
+def test_credential_by_sys_id():
+    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Other name")]))
+    result = run(client, credential=CRED_ID)
+    assert client.calls[1][2]["credential"] == CRED_ID
+    assert result["action"] == "create"
+
+
+# -- create / none / update / delete ----------------------------------------------------------------------------
+
+def test_create_then_nothing_changes():
+    client = FakeClient(tables())
+    result = run(client)
+    assert result["changed"] is True and result["action"] == "create"
+    expected = conn_row()
+    del expected["sys_id"]
+    assert client.writes() == [("POST", "http_connection", expected)]
+    assert result["connection"]["connection_url"] == URL
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["host"] == "lhr-1.zeebe.camunda.io"
+
+    again = FakeClient(client.tables)
+    second = run(again)
+    assert second["changed"] is False and second["action"] == "none"
+    assert again.calls == [("BATCH", ("sys_alias", "sys_scope", "http_connection", "discovery_credentials"))]
+    assert second["connection"]["sys_id"] == "f" * 32
+
+
+def test_check_mode_writes_nothing_and_predicts():
+    client = FakeClient(tables())
+    result = run(client, check_mode=True)
+    assert result["changed"] is True and result["action"] == "create"
+    assert client.writes() == []
+    assert result["connection"]["connection_url"] == URL
+
+
+def test_drift_fixes_exactly_the_field():
+    client = FakeClient(tables(connections=[conn_row(host="bru-2.zeebe.camunda.io",
+                                                     connection_url="https://bru-2.zeebe.camunda.io" + BASE)]))
+    result = run(client)
+    assert client.writes() == [("PATCH", "http_connection", CONN_ID,
+                                {"host": "lhr-1.zeebe.camunda.io", "connection_url": URL})]
+    assert result["diff"]["before"]["host"] == "bru-2.zeebe.camunda.io"
+    assert result["diff"]["after"]["host"] == "lhr-1.zeebe.camunda.io"
+    assert result["connection"]["host"] == "lhr-1.zeebe.camunda.io"
+
+
+def test_business_rule_changing_a_value_fails():
+    client = FakeClient(tables(), rewrite={"protocol": "http"})
+    with pytest.raises(records.RecordError) as err:
+        run(client)
+    assert "protocol is 'http', not the 'https' asked for" in str(err.value)
+
+
+def test_absent_deletes_then_is_a_no_op():
+    client = FakeClient(tables(connections=[conn_row()]))
+    result = run(client, state="absent")
+    assert result["changed"] is True and result["action"] == "delete"
+    assert client.writes() == [("DELETE", "http_connection", CONN_ID)]
+    again = FakeClient(client.tables)
+    second = run(again, state="absent")
+    assert second["changed"] is False and again.writes() == []
+    assert again.calls == [("BATCH", ("sys_alias", "sys_scope", "http_connection"))]
+
+
+def test_absent_in_check_mode_deletes_nothing():
+    client = FakeClient(tables(connections=[conn_row()]))
+    result = run(client, state="absent", check_mode=True)
+    assert result["changed"] is True and client.writes() == []
+
+
+def test_absent_never_touches_another_connection_or_the_alias():
+    client = FakeClient(tables(connections=[conn_row(name="Other", sys_id=OTHER_ID)]))
+    result = run(client, state="absent")
+    assert result["changed"] is False and client.writes() == []
+
+
+# -- one active connection -------------------------------------------------------------------------------------
+
+def test_adopt_updates_the_alias_existing_active_connection():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    result = run(client)
+    assert client.writes() == [("PATCH", "http_connection", OTHER_ID, {"name": "Camunda API Connection"})]
+    assert result["action"] == "update"
+
+
+@pytest.mark.parametrize("conflict", ["adopt", "fail"])
+def test_conflict_fails_explaining(conflict):
+    other = conn_row(sys_id=OTHER_ID, name="Old Camunda")
+    connections = [other, conn_row(active="false")] if conflict == "adopt" else [other]
+    client = FakeClient(tables(connections=connections))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client, conflict=conflict)
+    message = str(err.value)
+    assert message.startswith("The alias x_camun_camunda.Camunda on sn.example.test allows only one active connection "
+                              "and already has 'Old Camunda' (%s);" % OTHER_ID)
+    assert "set conflict to 'adopt'" in message and "'deactivate'" in message
+    assert client.writes() == []
+
+
+def test_two_active_others_are_not_adopted():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="A"), conn_row(sys_id="9" * 32, name="B")]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert "they are ambiguous" in str(err.value)
+
+
+def test_deactivate_other_then_create():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    result = run(client, conflict="deactivate")
+    writes = client.writes()
+    assert writes[0] == ("PATCH", "http_connection", OTHER_ID, {"active": "false"})
+    assert writes[1][0:2] == ("POST", "http_connection")
+    assert result["deactivated"] == [OTHER_ID]
+
+
+def test_deactivate_in_check_mode_writes_nothing():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    result = run(client, conflict="deactivate", check_mode=True)
+    assert client.writes() == [] and result["changed"] is True and result["deactivated"] == [OTHER_ID]
+
+
+def test_multiple_connections_alias_adds_a_second():
+    client = FakeClient(tables(alias=[alias_row(multiple_connections="true")],
+                               connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    result = run(client, conflict="fail")
+    assert result["action"] == "create"
+    assert [w[0] for w in client.writes()] == ["POST"]
+
+
+def test_inactive_connection_never_conflicts():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    result = run(client, active=False, conflict="fail")
+    assert result["action"] == "create"
+    assert client.writes()[0][2]["active"] == "false"
+
+
+def test_named_connection_on_another_alias_fails():
+    client = FakeClient(tables(connections=[conn_row(connection_alias="9" * 32)]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert "is attached to another alias (%s), not x_camun_camunda.Camunda" % ("9" * 32) in str(err.value)
+    assert client.writes() == []
+
+
+def test_argument_spec_has_instance_and_module_options():
+    spec = mod.argument_spec()
+    assert "instance" in spec
+    assert spec["conflict"]["default"] == "adopt"
+    assert spec["alias"]["default"] == "x_camun_camunda.Camunda"

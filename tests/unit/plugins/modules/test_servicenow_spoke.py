@@ -1,0 +1,267 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke as mod
+
+HOST = "sn.example.test"
+SCOPE_ID = "a" * 32
+APP = dict(sys_id=SCOPE_ID, scope="x_camun_camunda", name="Camunda Spoke", version="1.2.0", active="true")
+
+
+class FakeResponse:
+    def __init__(self, payload):
+        self.payload = payload
+
+    def json(self):
+        return self.payload
+
+
+class FakeClient:
+    """``apps``: what each read of the application returns, in turn; ``progress``: the progress answers in turn."""
+
+    host = HOST
+
+    def __init__(self, apps, progress=(), results=None, post_error=None, started=None):
+        self.apps = list(apps)
+        self.progress = list(progress)
+        self.results = results
+        self.post_error = post_error
+        self.started = started
+        self.calls = []
+
+    def get_records(self, table, query, fields, limit):
+        self.calls.append(("GET", table, query))
+        return [dict(row) for row in (self.apps.pop(0) if len(self.apps) > 1 else self.apps[0])]
+
+    def request(self, method, path, json=None):
+        self.calls.append((method, path, json))
+        if method == "POST":
+            if self.post_error:
+                raise self.post_error
+            return FakeResponse({"result": self.started or {
+                "links": {"progress": {"id": "p1", "url": "https://%s/api/sn_cicd/progress/p1" % HOST},
+                          "results": {"id": "r1", "url": "https://%s/api/sn_cicd/app/batch/results/r1" % HOST}},
+                "status": "0"}})
+        if path.startswith("/api/sn_cicd/progress/"):
+            answer = self.progress.pop(0) if len(self.progress) > 1 else self.progress[0]
+            return FakeResponse({"result": answer})
+        if path.startswith("/api/sn_cicd/app/batch/results/"):
+            return FakeResponse({"result": self.results or {}})
+        raise AssertionError(path)
+
+    def cicd_calls(self):
+        return [c for c in self.calls if c[0] != "GET" or c[1].startswith("/api")]
+
+
+class FakeModule:
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def params(**overrides):
+    out = dict(instance=dict(host="https://" + HOST), state="present", scope="x_camun_camunda", verify_only=False,
+               app_id="aac1b64fc3803290ef46d0af050131d0", version=None, load_demo_data=False, wait_timeout=60,
+               poll_interval=5)
+    out.update(overrides)
+    return out
+
+
+def run(client, check_mode=False, clock=None, **overrides):
+    clock = clock or Clock()
+    return mod.run(FakeModule(params(**overrides), check_mode), client, sleep=clock.sleep, clock=clock.time)
+
+
+def test_installed_is_one_request_and_reports_version():
+    client = FakeClient([[APP]])
+    result = run(client)
+    assert client.calls == [("GET", "sys_scope", "scope=x_camun_camunda")]
+    assert result["changed"] is False and result["installed"] is True and result["action"] == "none"
+    assert result["application"] == dict(sys_id=SCOPE_ID, scope="x_camun_camunda", name="Camunda Spoke",
+                                         version="1.2.0", active="true")
+
+
+def test_other_scope_rows_are_ignored():
+    client = FakeClient([[dict(APP, scope="x_camun_camunda_other")]])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, verify_only=True)
+    assert "is not installed on sn.example.test and verify_only is true" in str(err.value)
+
+
+def test_verify_only_never_installs():
+    client = FakeClient([[]])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, verify_only=True, version="1.2.0")
+    assert str(err.value).startswith("The application x_camun_camunda is not installed on sn.example.test and "
+                                     "verify_only is true: install it from All > Application Manager")
+    assert client.cicd_calls() == []
+
+
+def test_verify_only_with_other_version_fails():
+    client = FakeClient([[APP]])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, verify_only=True, version="2.0.0")
+    assert "is at version 1.2.0, not 2.0.0, and verify_only is true" in str(err.value)
+
+
+def test_inactive_fails():
+    client = FakeClient([[dict(APP, active="false")]])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client)
+    assert "is installed on sn.example.test but inactive" in str(err.value)
+
+
+def test_check_mode_reports_install_without_calling_cicd():
+    client = FakeClient([[]])
+    result = run(client, check_mode=True, version="1.2.0")
+    assert result["changed"] is True and result["action"] == "install"
+    assert result["diff"] == dict(before=dict(version="", active=""), after=dict(version="1.2.0", active="true"))
+    assert client.cicd_calls() == []
+
+
+def test_missing_version_without_latest_fails():
+    client = FakeClient([[]])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client)
+    assert "no version was given: set the version option" in str(err.value)
+    assert client.cicd_calls() == []
+
+
+def test_install_polls_until_successful():
+    clock = Clock()
+    client = FakeClient([[], [APP]], progress=[dict(status="1", percent_complete=10),
+                                              dict(status="1", percent_complete=60),
+                                              dict(status="2", status_label="Successful", percent_complete=100)])
+    result = run(client, clock=clock, version="1.2.0")
+    post = client.calls[1]
+    assert post == ("POST", "/api/sn_cicd/app/batch/install", {
+        "name": "Install x_camun_camunda 1.2.0",
+        "notes": "Installed by the camunda.servicenow.servicenow_spoke Ansible module",
+        "packages": [{"id": "aac1b64fc3803290ef46d0af050131d0", "type": "application", "requested_version": "1.2.0",
+                      "load_demo_data": False, "notes": "scope x_camun_camunda"}]})
+    assert [c[1] for c in client.calls[2:5]] == ["/api/sn_cicd/progress/p1"] * 3
+    assert clock.sleeps == [5, 5]
+    assert result["changed"] is True and result["installed"] is True
+    assert result["application"]["version"] == "1.2.0"
+    assert result["progress"]["status"] == "2"
+
+
+def test_install_version_falls_back_to_latest_version():
+    assert mod.install_version(dict(latest_version="1.3.0"), params(), HOST) == "1.3.0"
+    assert mod.install_version(dict(latest_version="1.3.0"), params(version="1.2.0"), HOST) == "1.2.0"
+
+
+def test_inactive_row_with_latest_version_is_not_reinstalled():
+    client = FakeClient([[dict(APP, active="false", latest_version="1.3.0")]], progress=[dict(status="2")])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client)
+    assert "but inactive" in str(err.value)
+    assert client.cicd_calls() == []
+
+
+def test_failed_install_reports_the_instance_words():
+    client = FakeClient([[]], progress=[dict(status="3", status_label="Failed", status_message="Batch install failed")],
+                        results={"batch_items": [{"name": "Camunda Spoke",
+                                                  "status_message": "Application is not entitled to this instance."}]})
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert str(err.value) == (
+        "Installing x_camun_camunda (aac1b64fc3803290ef46d0af050131d0) on sn.example.test failed: Batch install failed; "
+        "Camunda Spoke: Application is not entitled to this instance; the instance must be entitled to the application "
+        "in the ServiceNow Store (a Personal Developer Instance is not): request it in the Store or install it by hand.")
+    assert client.calls[-1][1] == "/api/sn_cicd/app/batch/results/r1"
+
+
+def test_canceled_install():
+    client = FakeClient([[]], progress=[dict(status="4", status_message="Canceled by admin")])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert "was canceled: Canceled by admin; check the installation in All > Application Manager" in str(err.value)
+
+
+def test_install_times_out():
+    clock = Clock()
+    client = FakeClient([[]], progress=[dict(status="1", status_label="Running", percent_complete=40)])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, clock=clock, version="1.2.0", wait_timeout=12, poll_interval=5)
+    assert str(err.value) == ("Installing x_camun_camunda on sn.example.test did not finish within 12 s (last status "
+                              "Running, 40% complete, progress id p1): raise wait_timeout or follow the installation "
+                              "in All > Application Manager.")
+    assert clock.sleeps == [5, 5]
+
+
+def test_403_names_the_cicd_role():
+    error = TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test failed with HTTP 403.",
+                           status=403, method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install",
+                           service_message="User Not Authorized")
+    client = FakeClient([[]], post_error=error)
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert str(err.value) == (
+        "Installing x_camun_camunda through the CI/CD API on sn.example.test was refused (HTTP 403: User Not "
+        "Authorized): the user needs the role sn_cicd.sys_ci_automation (or admin) and the CI/CD REST API plugin "
+        "com.glide.continuousdelivery must be active.")
+
+
+def test_other_transport_errors_pass_through():
+    error = TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test failed with HTTP 500.",
+                           status=500, method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install")
+    client = FakeClient([[]], post_error=error)
+    with pytest.raises(TransportError) as err:
+        run(client, version="1.2.0")
+    assert err.value is error
+
+
+def test_no_progress_link():
+    client = FakeClient([[]], started={"status": "3"})
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert "returned no progress link (status 3)" in str(err.value)
+
+
+def test_success_but_still_missing_fails():
+    client = FakeClient([[], []], progress=[dict(status="2")])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert "reported the installation of x_camun_camunda on sn.example.test as successful, but the application is " \
+           "not there" in str(err.value)
+
+
+def test_upgrade_when_other_version_asked():
+    client = FakeClient([[APP], [dict(APP, version="1.3.0")]], progress=[dict(status="2")])
+    result = run(client, version="1.3.0")
+    assert result["changed"] is True and result["application"]["version"] == "1.3.0"
+    assert result["diff"]["before"]["version"] == "1.2.0"
+
+
+def test_absent_asserts_not_installed():
+    assert run(FakeClient([[]]), state="absent")["changed"] is False
+    with pytest.raises(mod.SpokeError) as err:
+        run(FakeClient([[APP]]), state="absent")
+    assert "the CI/CD API documents no uninstall, so uninstall it in All > Application Manager" in str(err.value)
+
+
+def test_link_id_from_url():
+    assert mod.link_id({"links": {"progress": {"url": "https://h/api/sn_cicd/progress/abc"}}}, "progress") == "abc"
+    assert mod.link_id({}, "progress") == ""

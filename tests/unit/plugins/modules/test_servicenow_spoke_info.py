@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke_info as mod
+
+HOST = "sn.example.test"
+SCOPE_ID = "a" * 32
+
+ALL_PLUGINS = [
+    dict(id="com.glide.hub.integrations", name="IntegrationHub Starter Pack Installer", active="active", version="5.0"),
+    dict(id="com.glide.hub.action_step.rest", name="IntegrationHub Action Step - REST", active="active", version="5.0"),
+    dict(id="com.glide.hub.integrations.enterprise", name="Enterprise Pack Installer", active="active", version="5.0"),
+    dict(id="com.glide.hub.flow_trigger.rest", name="ServiceNow IntegrationHub Flow Trigger - REST", active="active"),
+]
+
+
+class FakeModule:
+    def __init__(self, params):
+        self.params = params
+        self.check_mode = False
+
+
+class FakeClient:
+    host = HOST
+
+    def __init__(self, tables, refuse=()):
+        self.tables = tables
+        self.refuse = set(refuse)
+        self.calls = []
+
+    def batch_get(self, requests):
+        self.calls.append(tuple(r["table"] for r in requests))
+        for r in requests:
+            if r["table"] in self.refuse:
+                raise TransportError("ServiceNow GET /api/now/table/%s on %s failed with HTTP 403." % (r["table"], HOST),
+                                     status=403, method="GET", url="https://%s/api/now/table/%s" % (HOST, r["table"]))
+        return [[dict(row) for row in self.tables.get(r["table"], [])] for r in requests]
+
+
+def params(**overrides):
+    out = dict(instance=dict(host="https://" + HOST), scope="x_camun_camunda", alias="x_camun_camunda.Camunda",
+               script_include="OAuthCamundaUtil", minimum_release="Yokohama", check_optional=True)
+    out.update(overrides)
+    return out
+
+
+def ready_tables(**overrides):
+    tables = {
+        "sys_properties": [dict(name="glide.buildname", value="Yokohama"),
+                           dict(name="glide.war", value="glide-yokohama-12-18-2024__patch3.zip")],
+        "sys_scope": [dict(sys_id=SCOPE_ID, scope="x_camun_camunda", name="Camunda Spoke", version="1.2.0", active="true")],
+        "sys_alias": [dict(sys_id="b" * 32, id="x_camun_camunda.Camunda", type="connection",
+                           connection_type="http_connection", multiple_connections="false", sys_scope=SCOPE_ID)],
+        "sys_script_include": [dict(sys_id="c" * 32, name="OAuthCamundaUtil", api_name="x_camun_camunda.OAuthCamundaUtil",
+                                    sys_scope=SCOPE_ID)],
+        "v_plugin": [dict(p) for p in ALL_PLUGINS],
+        "sys_plugins": [],
+    }
+    tables.update(overrides)
+    return tables
+
+
+def run(client, **overrides):
+    return mod.run(FakeModule(params(**overrides)), client)
+
+
+@pytest.mark.parametrize("buildname,war,family", [
+    ("Yokohama", "", "yokohama"),
+    ("Washington DC", "", "washingtondc"),
+    ("San Diego", "", "sandiego"),
+    ("", "glide-zurich-07-01-2025__patch1.zip", "zurich"),
+    ("Australia", "", "australia"),
+    ("Zeppelin", "", ""),
+])
+def test_parse_release_family(buildname, war, family):
+    assert mod.parse_release_family(buildname, war) == family
+
+
+@pytest.mark.parametrize("family,expected", [
+    ("yokohama", True), ("zurich", True), ("australia", True), ("xanadu", False), ("washingtondc", False), ("", None),
+])
+def test_release_supported(family, expected):
+    assert mod.release_supported(family, "Yokohama") is expected
+
+
+def test_everything_ready_in_one_round_trip():
+    client = FakeClient(ready_tables())
+    result = run(client)
+    assert client.calls == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin", "sys_plugins")]
+    assert result["ready"] is True and result["changed"] is False
+    assert result["missing"] == [] and result["missing_optional"] == [] and result["unknown"] == []
+    assert result["release"] == dict(buildname="Yokohama", war="glide-yokohama-12-18-2024__patch3.zip",
+                                     family="yokohama", minimum="yokohama", supported=True)
+    assert result["spoke"] == dict(installed=True, active=True, version="1.2.0", scope="x_camun_camunda",
+                                   sys_id=SCOPE_ID, name="Camunda Spoke")
+    assert result["alias"]["present"] is True and result["alias"]["in_scope"] is True
+    assert result["script_include"]["in_scope"] is True
+    assert result["plugins"]["source"] == "v_plugin"
+    assert [p["active"] for p in result["plugins"]["required"] + result["plugins"]["optional"]] == [True] * 4
+
+
+def test_fresh_instance_names_each_missing_prerequisite():
+    tables = ready_tables(sys_scope=[], sys_alias=[], sys_script_include=[],
+                          v_plugin=[dict(ALL_PLUGINS[0]), dict(ALL_PLUGINS[1], active="inactive")])
+    result = run(FakeClient(tables))
+    assert result["ready"] is False
+    assert result["missing"] == [
+        "The Camunda Spoke (scope x_camun_camunda) is not installed on sn.example.test: install it from All > "
+        "Application Manager or with camunda.servicenow.servicenow_spoke.",
+        "The connection alias x_camun_camunda.Camunda does not exist on sn.example.test: it comes with the Camunda "
+        "Spoke, so install or repair the spoke.",
+        "The script include OAuthCamundaUtil does not exist on sn.example.test: it comes with the Camunda Spoke, so "
+        "install or repair the spoke.",
+        "The required plugin Integration Hub Action Step - REST (com.glide.hub.action_step.rest) is inactive on "
+        "sn.example.test: activate it (All > System Definition > Plugins) before using the spoke.",
+    ]
+    assert len(result["missing_optional"]) == 2
+    assert result["missing_optional"][0].startswith("The optional plugin Integration Hub Enterprise Pack "
+                                                    "(com.glide.hub.integrations.enterprise) is not installed")
+
+
+def test_old_release_is_missing():
+    tables = ready_tables(sys_properties=[dict(name="glide.buildname", value="Xanadu")])
+    result = run(FakeClient(tables))
+    assert result["release"]["supported"] is False
+    assert result["missing"] == ["sn.example.test runs ServiceNow Xanadu, older than Yokohama, the oldest release the "
+                                 "Camunda Spoke supports: upgrade the instance."]
+
+
+def test_unknown_release_is_not_ready_but_not_missing():
+    result = run(FakeClient(ready_tables(sys_properties=[])))
+    assert result["missing"] == [] and result["ready"] is False
+    assert result["unknown"][0].startswith("The release of sn.example.test could not be told")
+
+
+def test_starter_pack_accepted_under_its_other_id():
+    plugins = [dict(ALL_PLUGINS[0], id="com.glide.hub.integrations.starter")] + [dict(p) for p in ALL_PLUGINS[1:]]
+    result = run(FakeClient(ready_tables(v_plugin=plugins)))
+    assert result["plugins"]["required"][0]["id"] == "com.glide.hub.integrations.starter"
+    assert result["missing"] == []
+
+
+def test_enterprise_pack_is_not_taken_for_the_starter_pack():
+    plugins = [dict(ALL_PLUGINS[2]), dict(ALL_PLUGINS[1])]
+    result = run(FakeClient(ready_tables(v_plugin=plugins)), check_optional=False)
+    assert result["plugins"]["required"][0]["present"] is False
+    assert "Integration Hub Starter Pack" in result["missing"][0]
+    assert result["plugins"]["optional"] == []
+
+
+def test_flow_trigger_found_by_name_when_id_differs():
+    plugins = [dict(p) for p in ALL_PLUGINS[:3]] + [
+        dict(id="com.glide.hub.flow_trigger.kafka", name="IntegrationHub Flow Trigger - Kafka", active="active"),
+        dict(id="com.snc.ih.trigger.rest", name="ServiceNow IntegrationHub Flow Trigger \u2013 REST", active="active")]
+    result = run(FakeClient(ready_tables(v_plugin=plugins)))
+    assert result["plugins"]["optional"][1]["id"] == "com.snc.ih.trigger.rest"
+    assert result["missing_optional"] == []
+
+
+def test_falls_back_to_sys_plugins_when_v_plugin_is_empty():
+    sys_plugins = [dict(source="com.glide.hub.integrations", name="Starter", active="1"),
+                   dict(source="com.glide.hub.action_step.rest", name="REST step", active="0")]
+    result = run(FakeClient(ready_tables(v_plugin=[], sys_plugins=sys_plugins)))
+    assert result["plugins"]["source"] == "sys_plugins"
+    assert [p["active"] for p in result["plugins"]["required"]] == [True, False]
+    assert "Action Step - REST" in result["missing"][0]
+
+
+def test_refused_v_plugin_falls_back_with_one_more_batch():
+    sys_plugins = [dict(source="com.glide.hub.integrations", active="true"),
+                   dict(source="com.glide.hub.action_step.rest", active="true")]
+    client = FakeClient(ready_tables(sys_plugins=sys_plugins), refuse=["v_plugin"])
+    result = run(client, check_optional=False)
+    assert client.calls[1] == ("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "sys_plugins")
+    assert result["plugins"]["source"] == "sys_plugins" and result["ready"] is True
+
+
+def test_refused_required_read_still_fails():
+    client = FakeClient(ready_tables(), refuse=["sys_alias"])
+    with pytest.raises(TransportError):
+        run(client)
+
+
+def test_unreadable_plugins_are_unknown_not_missing():
+    result = run(FakeClient(ready_tables(v_plugin=[], sys_plugins=[])))
+    assert result["missing"] == [] and result["ready"] is False
+    assert result["plugins"]["required"][0]["active"] is None
+    assert result["unknown"] == ["The plugins of sn.example.test could not be read (v_plugin and sys_plugins returned "
+                                 "no rows): check them in All > System Definition > Plugins or give the user read "
+                                 "access to v_plugin."]
+
+
+def test_alias_and_script_outside_the_scope_are_missing():
+    tables = ready_tables()
+    tables["sys_alias"][0]["sys_scope"] = "global"
+    tables["sys_script_include"][0]["sys_scope"] = "global"
+    result = run(FakeClient(tables))
+    assert len(result["missing"]) == 2
+    assert "does not belong to the application x_camun_camunda" in result["missing"][0]
+    assert "is not in the application x_camun_camunda" in result["missing"][1]
+
+
+def test_inactive_spoke():
+    tables = ready_tables()
+    tables["sys_scope"][0]["active"] = "false"
+    result = run(FakeClient(tables))
+    assert result["spoke"]["active"] is False
+    assert "installed on sn.example.test but inactive" in result["missing"][0]
