@@ -41,6 +41,12 @@ options:
       - Return only clients whose name (SaaS) or client id (Self-Managed) matches this Python regular expression
         in full.
     type: str
+  include_cluster:
+    description:
+      - Also read the cluster itself (SaaS only, one more request) and return it as RV(cluster): its region, the
+        regional host and the Camunda version, for a preflight check.
+    type: bool
+    default: false
 notes:
   - On SaaS the organization client needs the C(Zeebe Client) scope; on Self-Managed the Keycloak admin needs
     C(view-clients).
@@ -84,6 +90,20 @@ clients:
     - name: servicenow-dev12345-g1
       client_id: Xb3kT0V~pQ8rN1z
       permissions: [Zeebe]
+cluster:
+  description:
+    - The cluster, when O(include_cluster=true) on SaaS; empty otherwise.
+    - C(version) is parsed from the cluster's generation name; C(region) and C(host) from its Zeebe link.
+  returned: always
+  type: dict
+  sample:
+    id: 6b6b3969-a65c-4bdd-905e-c29102eebded
+    name: production
+    region: lhr-1
+    host: lhr-1.zeebe.camunda.io
+    version: 8.8.0
+    status: Healthy
+    ready: true
 """
 
 import re
@@ -91,7 +111,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, seg)
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, seg)
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 
@@ -115,6 +135,28 @@ def select_clients(rows, name_prefix=None, name_pattern=None):
     return sorted(out, key=lambda item: item["name"])
 
 
+VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)")
+
+
+def cluster_view(data, cluster_id):
+    """The few cluster facts a preflight needs, from the Console API's cluster document."""
+    data = data if isinstance(data, dict) else {}
+    links = data.get("links") if isinstance(data.get("links"), dict) else {}
+    status = data.get("status") if isinstance(data.get("status"), dict) else {}
+    generation = data.get("generation") if isinstance(data.get("generation"), dict) else {}
+    address = parse_zeebe_address(links.get("zeebe")) or {}
+    version = VERSION_RE.search(str(generation.get("name") or ""))
+    return {
+        "id": data.get("uuid") or cluster_id,
+        "name": data.get("name"),
+        "region": address.get("region"),
+        "host": address.get("host"),
+        "version": version.group(1) if version else None,
+        "status": status.get("zeebeStatus") or status.get("ready"),
+        "ready": status.get("ready") in (True, "Healthy") or status.get("zeebeStatus") == "Healthy",
+    }
+
+
 def list_rows(client, cluster_id, name_prefix):
     if client.deployment == SELF_MANAGED:
         keycloak = client.keycloak()
@@ -136,6 +178,7 @@ def main():
         cluster_id=dict(type="str"),
         name_prefix=dict(type="str"),
         name_pattern=dict(type="str"),
+        include_cluster=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -148,9 +191,13 @@ def main():
     client = CamundaClient(params["camunda"])
     try:
         rows = list_rows(client, params["cluster_id"], params["name_prefix"])
+        cluster = {}
+        if params["include_cluster"] and client.deployment != SELF_MANAGED:
+            cluster = cluster_view(client.console(params["cluster_id"]).get_cluster(), params["cluster_id"])
     except CamundaError as err:
         module.fail_json(msg=str(err))
-    module.exit_json(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]))
+    module.exit_json(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]),
+                     cluster=cluster)
 
 
 if __name__ == "__main__":

@@ -48,3 +48,21 @@ def test_self_managed_rows_use_the_client_id_as_name_and_no_permissions():
 def test_nothing_matches():
     assert select_clients(ROWS, name_prefix="absent") == []
     assert select_clients(None) == []
+
+
+def test_cluster_view_parses_region_host_and_version():
+    from ansible_collections.camunda.servicenow.plugins.modules.camunda_client_info import cluster_view
+    data = {"uuid": "c1", "name": "prod", "generation": {"name": "Camunda 8.8.0"},
+            "status": {"ready": "Healthy", "zeebeStatus": "Healthy"},
+            "links": {"zeebe": "c1.lhr-1.zeebe.camunda.io:443"}}
+    assert cluster_view(data, "c1") == {"id": "c1", "name": "prod", "region": "lhr-1", "host": "lhr-1.zeebe.camunda.io",
+                                        "version": "8.8.0", "status": "Healthy", "ready": True}
+
+
+def test_cluster_view_of_a_cluster_not_ready_and_an_unparsable_document():
+    from ansible_collections.camunda.servicenow.plugins.modules.camunda_client_info import cluster_view
+    got = cluster_view({"generation": {"name": "Camunda 8.6.3-rc1"}, "status": {"ready": "Creating",
+                                                                             "zeebeStatus": "Creating"}}, "c2")
+    assert (got["id"], got["version"], got["ready"], got["region"]) == ("c2", "8.6.3-rc1", False, None)
+    assert cluster_view("junk", "c3") == {"id": "c3", "name": None, "region": None, "host": None, "version": None,
+                                          "status": None, "ready": False}

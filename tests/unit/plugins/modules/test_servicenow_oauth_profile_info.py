@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
+from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile_info as mod
+
+
+class FakeClient:
+    def __init__(self, rows):
+        self.rows = rows
+        self.calls = []
+
+    def get_records(self, table, query=None, fields=None, limit=10):
+        self.calls.append((table, query, tuple(fields), limit))
+        return self.rows
+
+
+ROW = {"sys_id": "e1", "name": "Camunda OAuth", "type": "oauth_provider", "client_id": "cid-1",
+       "oauth_api_script": {"link": "https://x/api/now/table/sys_script_include/s1", "value": "s1"},
+       "default_grant_type": "client_credentials", "token_url": "https://login.cloud.camunda.io/oauth/token",
+       "refresh_token_lifespan": 8640000, "access_token_lifespan": "1800", "active": True,
+       "client_secret": "must-not-leak"}
+
+
+def test_read_returns_the_exact_match_with_one_request():
+    client = FakeClient([dict(ROW, name="Camunda OAuth 2", sys_id="e2"), ROW])
+    row = mod.read(client, "Camunda OAuth")
+    assert row["sys_id"] == "e1"
+    assert client.calls == [("oauth_entity", {"name": "Camunda OAuth"}, mod.FIELDS, 5)]
+
+
+def test_view_normalises_and_never_returns_the_secret():
+    got = mod.view(ROW)
+    assert got == {"sys_id": "e1", "name": "Camunda OAuth", "type": "oauth_provider", "client_id": "cid-1",
+                   "oauth_api_script": "s1", "default_grant_type": "client_credentials",
+                   "token_url": "https://login.cloud.camunda.io/oauth/token", "refresh_token_lifespan": "8640000",
+                   "access_token_lifespan": "1800", "active": "true"}
+    assert "must-not-leak" not in repr(got)
+
+
+def test_absent_record_gives_an_empty_view():
+    assert mod.read(FakeClient([]), "Camunda OAuth") is None
+    assert mod.view(None) == {}
+
+
+def test_two_records_with_the_name_are_an_error_naming_them():
+    with pytest.raises(RecordError) as err:
+        mod.read(FakeClient([ROW, dict(ROW, sys_id="e9")]), "Camunda OAuth")
+    assert "e1" in str(err.value) and "e9" in str(err.value)
