@@ -23,7 +23,7 @@ description:
   - Reads the alias, the scope, the credential and the connections in one round trip; a run where nothing
     changes makes exactly one request to ServiceNow (plus a token request with OAuth).
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 seealso:
@@ -36,8 +36,10 @@ seealso:
     link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
   diff_mode:
+    description: Returns the managed fields before and after in RV(diff).
     support: full
 options:
   state:

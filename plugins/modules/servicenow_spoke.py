@@ -26,7 +26,7 @@ description:
     module fails when it is installed (uninstall it in Application Manager).
   - A run where nothing changes makes exactly one request to ServiceNow (plus a token request with OAuth).
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 seealso:
@@ -40,9 +40,11 @@ seealso:
     link: https://www.servicenow.com/docs/bundle/yokohama-api-reference/page/integrate/inbound-rest/concept/cicd-api.html
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
     details: In check mode the module reports that it would install the application and calls no CI/CD endpoint.
   diff_mode:
+    description: Returns the managed fields before and after in RV(diff).
     support: full
 options:
   state:

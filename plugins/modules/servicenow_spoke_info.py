@@ -23,7 +23,7 @@ description:
     falling back to C(sys_plugins) when C(v_plugin) returns nothing (its ACLs hide it from many users).
   - Everything is read in one round trip (the Batch API).
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 seealso:
@@ -37,6 +37,7 @@ seealso:
     link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
     details: The module never changes anything.
 options:
@@ -92,7 +93,7 @@ release:
   contains:
     buildname: {description: The value of C(glide.buildname)., type: str, sample: Yokohama}
     war: {description: The value of C(glide.war) (the exact build)., type: str, sample: glide-yokohama-12-18-2024__patch3.zip}
-    family: {description: The release family, lower case without spaces; empty when unknown., type: str, sample: yokohama}
+    family: {description: "The release family, lower case without spaces; empty when unknown.", type: str, sample: yokohama}
     minimum: {description: The minimum family (O(minimum_release))., type: str, sample: yokohama}
     supported: {description: Whether the family is the minimum or newer; null when it cannot be told., type: bool, sample: true}
 spoke:

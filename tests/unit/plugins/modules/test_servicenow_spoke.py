@@ -150,9 +150,9 @@ def test_missing_version_without_latest_fails():
 
 def test_install_polls_until_successful():
     clock = Clock()
-    client = FakeClient([[], [APP]], progress=[dict(status="1", percent_complete=10),
-                                              dict(status="1", percent_complete=60),
-                                              dict(status="2", status_label="Successful", percent_complete=100)])
+    progress = [dict(status="1", percent_complete=10), dict(status="1", percent_complete=60),
+                dict(status="2", status_label="Successful", percent_complete=100)]
+    client = FakeClient([[], [APP]], progress=progress)
     result = run(client, clock=clock, version="1.2.0")
     post = client.calls[1]
     assert post == ("POST", "/api/sn_cicd/app/batch/install", {
@@ -182,8 +182,8 @@ def test_inactive_row_with_latest_version_is_not_reinstalled():
 
 def test_failed_install_reports_the_instance_words():
     client = FakeClient([[]], progress=[dict(status="3", status_label="Failed", status_message="Batch install failed")],
-                        results={"batch_items": [{"name": "Camunda Spoke",
-                                                  "status_message": "Application is not entitled to this instance."}]})
+                        results={"batch_items": [
+                            {"name": "Camunda Spoke", "status_message": "Application is not entitled to this instance."}]})
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert str(err.value) == (
