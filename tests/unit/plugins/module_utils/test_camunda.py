@@ -1,0 +1,267 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.camunda.servicenow.plugins.doc_fragments.camunda import ModuleDocFragment
+from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+
+ORG_ID = "org-client"
+ORG_SECRET = "org-secret-value-123"
+TOKEN = "console-token-abcdef"
+CLUSTER = "6b6b3969-a65c-4bdd-905e-c29102eebded"
+
+
+def options(**overrides):
+    out = dict((name, entry.get("default")) for name, entry in cm.CAMUNDA_OPTIONS.items())
+    out.update(client_id=ORG_ID, client_secret=ORG_SECRET, console_url="https://console.test",
+               oauth_url="https://login.test/oauth/token")
+    out.update(overrides)
+    return out
+
+
+def client(sleeps, clock=None, **overrides):
+    return cm.CamundaClient(options(**overrides), sleep=sleeps, clock=clock or (lambda: 1000.0))
+
+
+# ---------------------------------------------------------------------------------------------- the option table
+
+def fragment_options():
+    return yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["camunda"]["suboptions"]
+
+
+def test_doc_fragment_documents_exactly_the_table():
+    docs = fragment_options()
+    assert sorted(docs) == sorted(cm.CAMUNDA_OPTIONS)
+    for name, entry in cm.CAMUNDA_OPTIONS.items():
+        doc = docs[name]
+        assert doc["type"] == entry["type"], name
+        assert doc.get("default") == entry.get("default"), name
+        assert doc.get("choices") == entry.get("choices"), name
+        text = " ".join(doc["description"])
+        if "env" in entry:
+            assert "E({0})".format(entry["env"]) in text, name
+        else:
+            assert "environment variable is used" not in text, name
+
+
+def test_argument_spec_from_the_table():
+    spec = cm.camunda_argument_spec()["camunda"]
+    assert spec["type"] == "dict" and spec["apply_defaults"] is True
+    sub = spec["options"]
+    assert sub["client_id"]["fallback"] == (env_fallback, ["CAMUNDA_CONSOLE_CLIENT_ID"])
+    assert sub["client_secret"]["fallback"] == (env_fallback, ["CAMUNDA_CONSOLE_CLIENT_SECRET"])
+    assert sub["console_url"] == {"type": "str", "default": "https://api.cloud.camunda.io",
+                                  "fallback": (env_fallback, ["CAMUNDA_CONSOLE_BASE_URL"])}
+    assert sub["console_audience"]["default"] == "api.cloud.camunda.io"
+    assert sub["console_audience"]["fallback"] == (env_fallback, ["CAMUNDA_CONSOLE_OAUTH_AUDIENCE"])
+    assert sub["oauth_url"]["default"] == "https://login.cloud.camunda.io/oauth/token"
+    assert sub["oauth_url"]["fallback"] == (env_fallback, ["CAMUNDA_OAUTH_URL"])
+    assert sub["keycloak_realm"]["default"] == "camunda-platform"
+    no_log = sorted(n for n, s in sub.items() if s.get("no_log"))
+    assert no_log == ["access_token", "client_secret", "keycloak_admin_password"]
+
+
+def test_env_fallbacks_reach_the_module(monkeypatch):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    monkeypatch.setenv("CAMUNDA_CONSOLE_CLIENT_ID", "from-env")
+    monkeypatch.setenv("CAMUNDA_VALIDATE_CERTS", "false")
+    result = ArgumentSpecValidator(cm.camunda_argument_spec()).validate({})
+    assert result.error_messages == []
+    camunda = result.validated_parameters["camunda"]
+    assert camunda["client_id"] == "from-env"
+    assert camunda["validate_certs"] is False
+    assert camunda["deployment"] == "saas"
+
+
+# ---------------------------------------------------------------------------------------------- pure helpers
+
+@pytest.mark.parametrize("address, expected", [
+    (CLUSTER + ".bru-2.zeebe.camunda.io:443", {"cluster_id": CLUSTER, "region": "bru-2", "host": "bru-2.zeebe.camunda.io"}),
+    (CLUSTER + ".syd-1.zeebe.camunda.io", {"cluster_id": CLUSTER, "region": "syd-1", "host": "syd-1.zeebe.camunda.io"}),
+    ("localhost:26500", None),
+    ("", None),
+])
+def test_parse_zeebe_address(address, expected):
+    assert cm.parse_zeebe_address(address) == expected
+
+
+def test_cluster_rest_url_and_split():
+    assert cm.saas_cluster_rest_url(CLUSTER, "bru-2") == "https://bru-2.zeebe.camunda.io/" + CLUSTER
+    assert cm.saas_cluster_rest_url(CLUSTER, None, "https://127.0.0.1:9/") == "https://127.0.0.1:9/" + CLUSTER
+    assert cm.saas_cluster_rest_url(CLUSTER, None) is None
+    assert cm.split_rest_url("https://bru-2.zeebe.camunda.io/" + CLUSTER) == ("bru-2.zeebe.camunda.io", "/" + CLUSTER)
+    assert cm.split_rest_url("http://localhost:8080") == ("localhost:8080", "/")
+
+
+@pytest.mark.parametrize("name, ok", [("snUser", True), ("a-b_c9", True), ("x" * 49, True), ("x" * 50, False),
+                                      ("sn user", False), ("sn.user", False), ("", False)])
+def test_validate_secret_name(name, ok):
+    assert (cm.validate_secret_name(name) is None) is ok
+
+
+def test_version_tuple():
+    assert cm.version_tuple("8.8.0") == (8, 8, 0)
+    assert cm.version_tuple("8.9.0-alpha1") == (8, 9, 0)
+    assert cm.version_tuple("8.6") == (8, 6, 0)
+    assert cm.version_tuple("8.10.1-SNAPSHOT") > cm.version_tuple("8.6")
+
+
+def test_token_repr_hides_the_token():
+    token = cm.Token("very-secret-token", 60, now=100)
+    assert "very-secret-token" not in repr(token)
+    assert token.expires_at == 160
+    assert cm.Token("t", 86400, now=0).expires_at_iso() == "1970-01-02T00:00:00Z"
+
+
+# ---------------------------------------------------------------------------------------------- tokens
+
+def test_token_is_form_encoded_and_fetched_once_per_run(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 86400, "token_type": "Bearer"})
+    fake_http.add("GET", "/clusters/{0}/clients".format(CLUSTER), json=[])
+    fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={})
+    c = client(sleeps)
+    console = c.console(CLUSTER)
+    assert console.list_clients() == []
+    assert console.get_secrets() == {}
+    token_calls = fake_http.requests_to("/oauth/token")
+    assert len(token_calls) == 1
+    assert token_calls[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert token_calls[0].form == {"grant_type": "client_credentials", "client_id": ORG_ID, "client_secret": ORG_SECRET,
+                                   "audience": "api.cloud.camunda.io"}
+    assert [call.headers["Authorization"] for call in fake_http.calls[1:]] == ["Bearer " + TOKEN] * 2
+
+
+def test_access_token_means_no_token_request(fake_http, sleeps):
+    fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={"snUser": "x"})
+    c = client(sleeps, access_token="given-token", client_id=None, client_secret=None)
+    assert c.console(CLUSTER).get_secrets() == {"snUser": "x"}
+    assert [call.path for call in fake_http.calls] == ["/clusters/{0}/secrets".format(CLUSTER)]
+    assert fake_http.calls[0].headers["Authorization"] == "Bearer given-token"
+
+
+def test_401_from_the_token_endpoint_is_never_retried(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", status=401, json={"error": "access_denied", "error_description": "Unauthorized"})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console_token()
+    assert len(fake_http.calls) == 1
+    assert sleeps == []
+    message = str(err.value)
+    assert err.value.status == 401
+    assert "Fetching the Console API token for client 'org-client' failed" in message
+    assert "HTTP 401" in message and "not retried" in message
+    assert ORG_SECRET not in message
+
+
+def test_429_honours_retry_after(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", status=429, json={"error": "too_many_requests"}, headers={"Retry-After": "2"})
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    token = client(sleeps).fetch_token("https://login.test/oauth/token", "cid", "csecret", "zeebe.camunda.io")
+    assert token.access_token == TOKEN and token.expires_in == 60 and token.expires_at == 1060.0
+    assert sleeps == [2.0]
+    assert len(fake_http.calls) == 2
+
+
+def test_429_that_persists_names_the_rate_limit_and_the_remedy(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", status=429, json={"error": "too_many_requests"}, headers={"Retry-After": "1"})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console_token()
+    assert len(fake_http.calls) == 5  # one try and four retries
+    assert sleeps == [1.0, 1.0, 1.0, 1.0]
+    assert "camunda.servicenow.camunda_token" in str(err.value)
+    assert ORG_SECRET not in str(err.value)
+
+
+def test_token_answer_without_access_token(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"nope": 1})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console_token()
+    assert str(err.value) == ("The token service at login.test answered without an access_token for client "
+                              "'org-client'; check that camunda.oauth_url is the token endpoint")
+
+
+def test_missing_credentials_fail_before_any_request(fake_http, sleeps):
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps, client_id=None, client_secret=None).console_token()
+    assert "set client_id and client_secret, or pass an access_token" in str(err.value)
+    assert fake_http.calls == []
+
+
+def test_keycloak_admin_token_is_a_password_grant(fake_http, sleeps):
+    fake_http.add("POST", "/auth/realms/master/protocol/openid-connect/token", json={"access_token": "kc", "expires_in": 300})
+    c = client(sleeps, deployment="self_managed", keycloak_url="https://kc.test/auth", keycloak_admin_username="admin",
+               oauth_url=cm.DEFAULT_OAUTH_URL,
+               keycloak_admin_password="adminpw")
+    assert c.keycloak_token() == "kc"
+    assert fake_http.calls[0].form == {"grant_type": "password", "client_id": "admin-cli", "username": "admin",
+                                       "password": "adminpw"}
+    assert c.token_url() == "https://kc.test/auth/realms/camunda-platform/protocol/openid-connect/token"
+    assert c.cluster_audience() == "orchestration-api"
+
+
+# ---------------------------------------------------------------------------------------------- Console API
+
+def test_412_is_retried_for_a_bounded_time(fake_http, sleeps):
+    now = [0.0]
+
+    def clock():
+        return now[0]
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), status=412,
+                  json={"statusCode": 412, "message": "The cluster is not ready; try again later"})
+    c = cm.CamundaClient(options(cluster_ready_timeout=20), sleep=sleep, clock=clock)
+    with pytest.raises(cm.CamundaError) as err:
+        c.console(CLUSTER).get_client("abc")
+    assert sleeps == [2.0, 4.0, 8.0]
+    assert err.value.status == 412
+    assert str(err.value).startswith("Reading API client 'abc' of cluster {0} failed: ".format(CLUSTER))
+    assert "is not ready" in str(err.value) and "cluster_ready_timeout" in str(err.value)
+
+
+def test_412_then_ready(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), status=412, json={"message": "not ready"})
+    fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), json={"name": "x"})
+    assert client(sleeps).console(CLUSTER).get_client("abc") == {"name": "x"}
+    assert sleeps == [2.0]
+
+
+def test_console_errors_name_cluster_call_and_what_to_check(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("GET", "/clusters/{0}/clients".format(CLUSTER), status=404,
+                  json={"statusCode": 404, "message": "Cluster not found", "error": "Not Found"})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console(CLUSTER).list_clients()
+    assert str(err.value) == (
+        'Listing the API clients of cluster {0} failed: Camunda Console API GET /clusters/{0}/clients on console.test '
+        'failed with HTTP 404: "Cluster not found"; check cluster_id {0} and that it belongs to the organization of '
+        'camunda.client_id.'.format(CLUSTER))
+    assert TOKEN not in str(err.value)
+
+
+def test_client_ids_are_quoted_in_paths(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("DELETE", "/clusters/{0}/clients/a%2Fb~c.d".format(CLUSTER), status=204)
+    client(sleeps).console(CLUSTER).delete_client("a/b~c.d")
+    assert fake_http.calls[-1].path == "/clusters/{0}/clients/a%2Fb~c.d".format(CLUSTER)
+
+
+def test_tls_options_reach_every_request(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={})
+    client(sleeps, ca_path="/tmp/ca.pem", custom_headers={"X-Trace": "1"}).console(CLUSTER).get_secrets()
+    assert [c.verify for c in fake_http.calls] == ["/tmp/ca.pem", "/tmp/ca.pem"]
+    assert [c.headers.get("X-Trace") for c in fake_http.calls] == ["1", "1"]
