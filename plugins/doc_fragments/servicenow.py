@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # Derived from SERVICENOW_OPTIONS in plugins/module_utils/servicenow.py; a unit test checks that the two agree.
-# Regenerate with: tests/unit/plugins/module_utils/test_servicenow.py::print_doc_fragment (see its docstring).
+# Regenerate the YAML below with render_doc_fragment() in tests/unit/plugins/module_utils/test_servicenow.py.
 
 from __future__ import absolute_import, division, print_function
 

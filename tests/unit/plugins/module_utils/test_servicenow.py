@@ -1,0 +1,474 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests of the ServiceNow connection layer.
+
+When the options table changes, regenerate plugins/doc_fragments/servicenow.py from it: the body of DOCUMENTATION
+is ``render_doc_fragment()`` below (test_doc_fragment_matches_table prints it when they differ).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+
+try:
+    from urllib.parse import parse_qs, urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import parse_qs, urlsplit  # type: ignore
+
+import pytest
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.camunda.servicenow.plugins.doc_fragments.servicenow import ModuleDocFragment
+from ansible_collections.camunda.servicenow.plugins.module_utils import servicenow as sn
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+
+HOST = "https://sn.example.com"
+TABLE = "/api/now/table/oauth_entity"
+BATCH = "/api/now/v1/batch"
+ENV_VARS = ["SN_HOST", "SN_USERNAME", "SN_PASSWORD", "SN_CLIENT_ID", "SN_CLIENT_SECRET", "SN_SECRET_ID", "SN_GRANT_TYPE",
+            "SN_REFRESH_TOKEN", "SN_ACCESS_TOKEN", "SN_API_KEY", "SN_TIMEOUT", "SN_CLIENT_CERTIFICATE_FILE",
+            "SN_CLIENT_KEY_FILE", "SN_VALIDATE_CERTS", "SN_CA_PATH", "SN_PROXY", "SN_API_PATH"]
+
+
+def render_doc_fragment():
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow=False, indentless=False):
+            return super(Dumper, self).increase_indent(flow, False)
+
+    return yaml.dump({"options": sn.servicenow_doc_options()}, Dumper=Dumper, sort_keys=False, width=110,
+                     default_flow_style=False)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def validate(instance):
+    result = ArgumentSpecValidator(sn.servicenow_argument_spec()).validate({"instance": instance})
+    return result
+
+
+def errors(instance):
+    return [str(e) for e in validate(instance).errors]
+
+
+# -- the options table -------------------------------------------------------------------------------------------
+
+class TestOptionsTable:
+    def test_itsm_names_and_env(self):
+        expected = {"host": ["SN_HOST"], "username": ["SN_USERNAME"], "password": ["SN_PASSWORD"],
+                    "grant_type": ["SN_GRANT_TYPE"], "client_id": ["SN_CLIENT_ID"],
+                    "client_secret": ["SN_CLIENT_SECRET", "SN_SECRET_ID"], "refresh_token": ["SN_REFRESH_TOKEN"],
+                    "access_token": ["SN_ACCESS_TOKEN"], "api_key": ["SN_API_KEY"], "timeout": ["SN_TIMEOUT"],
+                    "client_certificate_file": ["SN_CLIENT_CERTIFICATE_FILE"], "client_key_file": ["SN_CLIENT_KEY_FILE"],
+                    "validate_certs": ["SN_VALIDATE_CERTS"], "ca_path": ["SN_CA_PATH"], "proxy": ["SN_PROXY"],
+                    "custom_headers": [], "api_path": ["SN_API_PATH"]}
+        assert dict((k, v.get("env", [])) for k, v in sn.SERVICENOW_OPTIONS.items()) == expected
+
+    def test_secrets_are_no_log(self):
+        no_log = sorted(k for k, v in sn.SERVICENOW_OPTIONS.items() if v.get("no_log"))
+        assert no_log == ["access_token", "api_key", "client_secret", "password", "refresh_token"]
+        options = sn.servicenow_argument_spec()["instance"]["options"]
+        assert sorted(k for k, v in options.items() if v.get("no_log")) == no_log
+
+    def test_argument_spec_derived_from_table(self):
+        spec = sn.servicenow_argument_spec()["instance"]
+        assert spec["type"] == "dict" and spec["apply_defaults"] is True
+        for name, option in sn.SERVICENOW_OPTIONS.items():
+            sub = spec["options"][name]
+            assert sub["type"] == option["type"]
+            assert sub.get("default") == option.get("default")
+            assert sub.get("choices") == option.get("choices")
+            assert sub.get("required", False) == option.get("required", False)
+            if option.get("env"):
+                assert sub["fallback"][1] == option["env"]
+            else:
+                assert "fallback" not in sub
+
+    def test_argument_spec_is_a_fresh_copy(self):
+        first = sn.servicenow_argument_spec()
+        first["instance"]["options"]["host"]["required"] = False
+        first["instance"]["required_together"].append(["a", "b"])
+        assert sn.servicenow_argument_spec()["instance"]["options"]["host"]["required"] is True
+        assert ["a", "b"] not in sn.SERVICENOW_REQUIRED_TOGETHER
+
+    def test_defaults(self):
+        assert sn.SERVICENOW_OPTIONS["timeout"]["default"] >= 30
+        assert sn.SERVICENOW_OPTIONS["validate_certs"]["default"] is True
+
+    def test_doc_fragment_matches_table(self):
+        documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+        assert documented == {"options": sn.servicenow_doc_options()}, render_doc_fragment()
+        assert ModuleDocFragment.DOCUMENTATION.strip() == render_doc_fragment().strip()
+
+    def test_doc_mentions_every_env_var(self):
+        text = ModuleDocFragment.DOCUMENTATION
+        for name in ENV_VARS:
+            assert "E({0})".format(name) in text
+
+
+# -- cross-field rules ----------------------------------------------------------------------------------------------
+
+class TestRules:
+    @pytest.mark.parametrize("instance", [
+        {"host": HOST, "username": "u", "password": "p"},
+        {"host": HOST, "client_id": "c", "client_secret": "s", "username": "u", "password": "p"},
+        {"host": HOST, "client_id": "c", "client_secret": "s", "grant_type": "client_credentials"},
+        {"host": HOST, "client_id": "c", "client_secret": "s", "grant_type": "refresh_token", "refresh_token": "r"},
+        {"host": HOST, "access_token": "t"},
+        {"host": HOST, "api_key": "k"},
+        {"host": HOST, "client_certificate_file": "/c.pem", "client_key_file": "/k.pem"},
+    ])
+    def test_valid(self, instance):
+        assert errors(instance) == []
+
+    @pytest.mark.parametrize("instance,message", [
+        ({"username": "u", "password": "p"}, "missing required arguments: host found in instance"),
+        ({"host": HOST}, "one of the following is required: username, client_id, access_token, api_key, "
+                         "client_certificate_file found in instance"),
+        ({"host": HOST, "username": "u"}, "parameters are required together: username, password found in instance"),
+        ({"host": HOST, "client_id": "c"}, "parameters are required together: client_id, client_secret found in instance"),
+        ({"host": HOST, "access_token": "t", "api_key": "k"},
+         "parameters are mutually exclusive: access_token|api_key found in instance"),
+        ({"host": HOST, "client_id": "c", "client_secret": "s", "grant_type": "password"},
+         "grant_type is password but all of the following are missing: username, password found in instance"),
+        ({"host": HOST, "client_id": "c", "client_secret": "s", "grant_type": "refresh_token"},
+         "grant_type is refresh_token but all of the following are missing: refresh_token found in instance"),
+        ({"host": HOST, "username": "u", "password": "p", "grant_type": "client_credentials"},
+         "grant_type is client_credentials but all of the following are missing: client_id, client_secret found in instance"),
+        ({"host": HOST, "username": "u", "password": "p", "client_key_file": "/k.pem"},
+         "missing parameter(s) required by 'client_key_file': client_certificate_file found in instance"),
+        ({"host": HOST, "username": "u", "password": "p", "grant_type": "implicit"},
+         "value of grant_type must be one of: password, refresh_token, client_credentials, got: implicit found in instance"),
+    ])
+    def test_invalid(self, instance, message):
+        assert message in errors(instance)
+
+    def test_every_required_if_uses_a_valid_choice(self):
+        choices = sn.SERVICENOW_OPTIONS["grant_type"]["choices"]
+        assert sorted(rule[1] for rule in sn.SERVICENOW_REQUIRED_IF) == sorted(choices)
+        for rule in sn.SERVICENOW_REQUIRED_IF:
+            assert all(name in sn.SERVICENOW_OPTIONS for name in rule[2])
+        for group in sn.SERVICENOW_REQUIRED_TOGETHER + sn.SERVICENOW_MUTUALLY_EXCLUSIVE + sn.SERVICENOW_REQUIRED_ONE_OF:
+            assert all(name in sn.SERVICENOW_OPTIONS for name in group)
+
+    def test_env_fallbacks(self, monkeypatch):
+        monkeypatch.setenv("SN_HOST", HOST)
+        monkeypatch.setenv("SN_USERNAME", "admin")
+        monkeypatch.setenv("SN_PASSWORD", "pw")
+        monkeypatch.setenv("SN_TIMEOUT", "45")
+        monkeypatch.setenv("SN_SECRET_ID", "legacy")
+        monkeypatch.setenv("SN_CLIENT_ID", "cid")
+        result = ArgumentSpecValidator(sn.servicenow_argument_spec()).validate({})
+        assert result.errors.errors == []
+        instance = result.validated_parameters["instance"]
+        assert (instance["host"], instance["username"], instance["password"]) == (HOST, "admin", "pw")
+        assert instance["timeout"] == 45.0
+        assert instance["client_secret"] == "legacy"
+        assert "pw" in result._no_log_values and "legacy" in result._no_log_values
+
+    def test_explicit_value_beats_env(self, monkeypatch):
+        monkeypatch.setenv("SN_HOST", "https://env.example.com")
+        instance = validate({"host": HOST, "api_key": "k"}).validated_parameters["instance"]
+        assert instance["host"] == HOST
+
+    def test_auth_precedence(self):
+        assert sn.auth_method({"access_token": "t", "client_id": "c", "username": "u"}) == "access_token"
+        assert sn.auth_method({"api_key": "k", "client_id": "c", "username": "u"}) == "api_key"
+        assert sn.auth_method({"client_id": "c", "username": "u"}) == "oauth"
+        assert sn.auth_method({"username": "u"}) == "basic"
+        assert sn.auth_method({"client_certificate_file": "/c"}) == "certificate"
+        assert sn.auth_method({}) is None
+        assert sn.effective_grant_type({"username": "u", "password": "p"}) == "password"
+        assert sn.effective_grant_type({"refresh_token": "r"}) == "refresh_token"
+        assert sn.effective_grant_type({}) == "client_credentials"
+        assert sn.effective_grant_type({"grant_type": "client_credentials", "username": "u", "password": "p"}) == \
+            "client_credentials"
+
+
+# -- query encoding ------------------------------------------------------------------------------------------------
+
+class TestQuery:
+    def test_encode(self):
+        assert sn.encode_query({"name": "a^b", "active": True, "parent": None}) == "active=true^name=a^^b^parentISEMPTY"
+        assert sn.encode_query("name=x^ORsys_id=y") == "name=x^ORsys_id=y"
+        assert sn.encode_query(None) == ""
+
+    def test_table_params(self):
+        assert sn.table_params({"name": "x"}, ["sys_id", "name"], 2) == [
+            ("sysparm_exclude_reference_link", "true"), ("sysparm_query", "name=x"),
+            ("sysparm_fields", "sys_id,name"), ("sysparm_limit", "2"), ("sysparm_no_count", "true")]
+
+
+# -- the client ----------------------------------------------------------------------------------------------------
+
+def client(sleeps, **instance):
+    instance.setdefault("host", HOST)
+    return sn.ServiceNowClient({"instance": instance}, sleep=sleeps)
+
+
+class Module:
+    def __init__(self, params):
+        self.params = params
+
+
+class TestAuth:
+    def test_basic(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, json={"result": []})
+        c = sn.ServiceNowClient(Module({"instance": {"host": "sn.example.com", "username": "admin", "password": "pw"}}),
+                                sleep=sleeps)
+        assert c.get_records("oauth_entity", {"name": "x"}) == []
+        call = fake_http.calls[0]
+        assert call.host == "sn.example.com"
+        assert call.headers["Authorization"] == "Basic " + base64.b64encode(b"admin:pw").decode()
+
+    @pytest.mark.parametrize("grant,instance,form", [
+        ("password", {"username": "u", "password": "p"},
+         {"grant_type": "password", "client_id": "cid", "client_secret": "cs", "username": "u", "password": "p"}),
+        ("refresh_token", {"refresh_token": "rt"},
+         {"grant_type": "refresh_token", "client_id": "cid", "client_secret": "cs", "refresh_token": "rt"}),
+        ("client_credentials", {}, {"grant_type": "client_credentials", "client_id": "cid", "client_secret": "cs"}),
+    ])
+    def test_oauth_one_token_per_run(self, fake_http, sleeps, grant, instance, form):
+        fake_http.add("POST", "/oauth_token.do", json={"access_token": "tok-123456789", "expires_in": 1799})
+        fake_http.add("GET", TABLE, json={"result": []})
+        c = client(sleeps, client_id="cid", client_secret="cs", grant_type=grant, custom_headers={"x-gw": "1"}, **instance)
+        c.get_records("oauth_entity", {"name": "x"})
+        c.get_records("oauth_entity", {"name": "y"})
+        assert [x.method for x in fake_http.calls] == ["POST", "GET", "GET"]
+        token_call = fake_http.calls[0]
+        assert token_call.form == form
+        assert token_call.headers["Content-Type"] == "application/x-www-form-urlencoded"
+        assert token_call.headers["x-gw"] == "1"
+        assert "Authorization" not in token_call.headers
+        assert all(x.headers["Authorization"] == "Bearer tok-123456789" for x in fake_http.calls[1:])
+
+    def test_token_401_not_retried_and_explained(self, fake_http, sleeps):
+        fake_http.add("POST", "/oauth_token.do", status=401, json={"error": "access_denied",
+                                                                    "error_description": "cs-secret-value is wrong"})
+        c = client(sleeps, client_id="cid", client_secret="cs-secret-value")
+        with pytest.raises(TransportError) as err:
+            c.get_records("oauth_entity", {"name": "x"})
+        assert len(fake_http.calls) == 1 and sleeps == []
+        assert str(err.value).startswith(
+            'ServiceNow POST /oauth_token.do on sn.example.com failed with HTTP 401: "access_denied" and "******** is '
+            'wrong"; check instance.client_id and instance.client_secret')
+        assert "cs-secret-value" not in str(err.value)
+
+    def test_token_429_retried(self, fake_http, sleeps):
+        fake_http.add("POST", "/oauth_token.do", status=429, headers={"Retry-After": "2"})
+        fake_http.add("POST", "/oauth_token.do", json={"access_token": "tok"})
+        fake_http.add("GET", TABLE, json={"result": []})
+        client(sleeps, client_id="cid", client_secret="cs").get_records("oauth_entity")
+        assert sleeps == [2.0]
+        assert [x.method for x in fake_http.calls] == ["POST", "POST", "GET"]
+
+    def test_token_without_access_token(self, fake_http, sleeps):
+        fake_http.add("POST", "/oauth_token.do", json={"error": None})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, client_id="cid", client_secret="cs").get_records("oauth_entity")
+        assert str(err.value) == ("ServiceNow POST /oauth_token.do on sn.example.com answered without an access_token; "
+                                  "check instance.grant_type and the OAuth application's settings.")
+
+    def test_access_token_and_api_key(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, json={"result": []})
+        client(sleeps, access_token="at").get_records("oauth_entity")
+        client(sleeps, api_key="key").get_records("oauth_entity")
+        assert fake_http.calls[0].headers["Authorization"] == "Bearer at"
+        assert fake_http.calls[1].headers["x-sn-apikey"] == "key"
+        assert "Authorization" not in fake_http.calls[1].headers
+
+    def test_client_certificate_only(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, json={"result": []})
+        client(sleeps, client_certificate_file="/c.pem", client_key_file="/k.pem", ca_path="/ca.pem",
+               proxy="http://p:1").get_records("oauth_entity")
+        call = fake_http.calls[0]
+        assert call.cert == ("/c.pem", "/k.pem") and call.verify == "/ca.pem"
+        assert call.proxies["https"] == "http://p:1"
+        assert "Authorization" not in call.headers
+
+    def test_timeout_option(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, json={"result": []})
+        client(sleeps, username="u", password="p", timeout=90).get_records("oauth_entity")
+        client(sleeps, username="u", password="p").get_records("oauth_entity")
+        assert fake_http.calls[0].timeout == (10.0, 90.0)
+        assert fake_http.calls[1].timeout == (10.0, 60.0)
+
+    def test_missing_host(self, sleeps):
+        with pytest.raises(TransportError) as err:
+            sn.ServiceNowClient({"instance": {"username": "u"}}, sleep=sleeps)
+        assert str(err.value) == "The ServiceNow instance address is missing; set instance.host or SN_HOST."
+
+
+class TestTableApi:
+    def test_get_records_params(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, json={"result": [{"sys_id": "1", "name": "a^b"}]})
+        rows = client(sleeps, username="u", password="p").get_records(
+            "oauth_entity", {"name": "a^b"}, ["sys_id", "name"], 5)
+        assert rows == [{"sys_id": "1", "name": "a^b"}]
+        assert fake_http.calls[0].params == {"sysparm_exclude_reference_link": "true", "sysparm_query": "name=a^^b",
+                                             "sysparm_fields": "sys_id,name", "sysparm_limit": "5",
+                                             "sysparm_no_count": "true"}
+
+    def test_get_records_no_record_404_is_empty(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, status=404, json={"error": {"message": "No Record found",
+                                                                 "detail": "Records matching query not found"}})
+        assert client(sleeps, username="u", password="p").get_records("oauth_entity", {"name": "x"}) == []
+
+    def test_get_records_403(self, fake_http, sleeps):
+        fake_http.add("GET", TABLE, status=403, json={"error": {"message": "User Not Authorized",
+                                                                 "detail": "ACL restricts the record retrieval"}})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").get_records("oauth_entity", {"name": "x"})
+        assert str(err.value) == (
+            'ServiceNow GET /api/now/table/oauth_entity on sn.example.com failed with HTTP 403: "User Not Authorized" '
+            'and "ACL restricts the record retrieval"; check that the user has the roles this table needs (for '
+            "example admin, or the roles of the table's ACLs) and, with an API key, that a REST API Access Policy "
+            "covers this API.")
+
+    def test_create_returns_saved_without_reading_again(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new", "name": "x"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"})
+        assert saved == {"sys_id": "new", "name": "x"}
+        assert len(fake_http.calls) == 1
+        assert fake_http.calls[0].json == {"name": "x"}
+        assert fake_http.calls[0].headers["Content-Type"] == "application/json"
+
+    def test_create_not_retried_without_lookup(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, status=503)
+        with pytest.raises(TransportError):
+            client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"})
+        assert len(fake_http.calls) == 1
+
+    def test_create_looks_again_and_adopts(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, status=502)
+        looked = []
+
+        def lookup():
+            looked.append(1)
+            return {"sys_id": "made-meanwhile"}
+
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lookup)
+        assert saved == {"sys_id": "made-meanwhile"}
+        assert looked == [1] and len(fake_http.calls) == 1 and sleeps == [1.0]
+
+    def test_create_looks_again_then_posts_again(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, status=429, headers={"Retry-After": "3"})
+        fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        assert saved == {"sys_id": "new"}
+        assert sleeps == [3.0] and len(fake_http.calls) == 2
+
+    def test_update_and_delete(self, fake_http, sleeps):
+        fake_http.add("PATCH", TABLE + "/abc", json={"result": {"sys_id": "abc", "active": "false"}})
+        fake_http.add("DELETE", TABLE + "/abc", status=204)
+        fake_http.add("DELETE", TABLE + "/gone", status=404, json={"error": {"message": "No Record found"}})
+        c = client(sleeps, username="u", password="p")
+        assert c.update("oauth_entity", "abc", {"active": "false"}) == {"sys_id": "abc", "active": "false"}
+        assert fake_http.calls[0].json == {"active": "false"}
+        assert c.delete("oauth_entity", "abc") is True
+        assert c.delete("oauth_entity", "gone") is False
+
+
+def b64(obj):
+    return base64.b64encode(json.dumps(obj).encode()).decode()
+
+
+def batch_answer(call, bodies, status=None):
+    served = []
+    for item in call.json["rest_requests"]:
+        code = (status or {}).get(item["id"], 200)
+        served.append({"id": item["id"], "status_code": code, "status_text": "OK", "body": bodies[item["id"]],
+                       "execution_time": 3})
+    return {"batch_request_id": call.json["batch_request_id"], "serviced_requests": served, "unserviced_requests": []}
+
+
+class TestBatch:
+    REQUESTS = [dict(table="sys_alias", query={"id": "x_camun_camunda.Camunda"}, fields=["sys_id", "id"], limit=5),
+                ("cred", "oauth_2_0_credentials", "name=Camunda Connection", ["sys_id", "name"], 5)]
+
+    def test_encode_and_decode(self, fake_http, sleeps):
+        bodies = {"1": b64({"result": [{"sys_id": "a1", "id": "x_camun_camunda.Camunda"}]}),
+                  "cred": b64({"result": []})}
+        fake_http.handle("POST", BATCH, lambda call: (200, batch_answer(call, bodies)))
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS) == [[{"sys_id": "a1", "id": "x_camun_camunda.Camunda"}], []]
+        assert len(fake_http.calls) == 1
+        sent = fake_http.calls[0].json
+        assert sent["batch_request_id"] == "1"
+        first, second = sent["rest_requests"]
+        assert (first["id"], first["method"], first["exclude_response_headers"]) == ("1", "GET", True)
+        assert first["headers"] == [{"name": "Accept", "value": "application/json"}]
+        url = urlsplit(first["url"])
+        assert url.path == "/api/now/table/sys_alias"
+        assert parse_qs(url.query) == {"sysparm_exclude_reference_link": ["true"], "sysparm_query": ["id=x_camun_camunda.Camunda"],
+                                       "sysparm_fields": ["sys_id,id"], "sysparm_limit": ["5"], "sysparm_no_count": ["true"]}
+        assert second["id"] == "cred"
+        assert parse_qs(urlsplit(second["url"]).query)["sysparm_query"] == ["name=Camunda Connection"]
+
+    @pytest.mark.parametrize("status", [403, 404])
+    def test_fallback_once_per_run(self, fake_http, sleeps, status):
+        fake_http.add("POST", BATCH, status=status, json={"error": {"message": "Forbidden"}})
+        fake_http.add("GET", "/api/now/table/sys_alias", json={"result": [{"sys_id": "a1"}]})
+        fake_http.add("GET", "/api/now/table/oauth_2_0_credentials", json={"result": []})
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS) == [[{"sys_id": "a1"}], []]
+        assert c.batch_unavailable is True
+        assert c.batch_get(self.REQUESTS) == [[{"sys_id": "a1"}], []]
+        assert [(x.method, x.path) for x in fake_http.calls] == [
+            ("POST", BATCH), ("GET", "/api/now/table/sys_alias"), ("GET", "/api/now/table/oauth_2_0_credentials"),
+            ("GET", "/api/now/table/sys_alias"), ("GET", "/api/now/table/oauth_2_0_credentials")]
+
+    def test_batch_401_is_an_error(self, fake_http, sleeps):
+        fake_http.add("POST", BATCH, status=401, json={"error": {"message": "User Not Authenticated"}})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").batch_get(self.REQUESTS)
+        assert err.value.status == 401 and len(fake_http.calls) == 1
+
+    def test_single_item_is_a_plain_get(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/now/table/sys_alias", json={"result": []})
+        assert client(sleeps, username="u", password="p").batch_get(self.REQUESTS[:1]) == [[]]
+        assert [x.method for x in fake_http.calls] == ["GET"]
+        assert client(sleeps, username="u", password="p").batch_get([]) == []
+
+    def test_inner_error_is_parsed(self, fake_http, sleeps):
+        bodies = {"1": b64({"error": {"message": "User Not Authorized", "detail": "ACL restricts"}}),
+                  "cred": b64({"result": []})}
+        fake_http.handle("POST", BATCH, lambda call: (200, batch_answer(call, bodies, {"1": 403})))
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").batch_get(self.REQUESTS)
+        assert str(err.value).startswith('ServiceNow GET /api/now/table/sys_alias on sn.example.com failed with HTTP '
+                                         '403: "User Not Authorized" and "ACL restricts"; check that the user has the roles')
+
+    def test_inner_no_record_and_unserviced(self, fake_http, sleeps):
+        def answer(call):
+            item = call.json["rest_requests"][0]
+            return 200, {"batch_request_id": "1", "serviced_requests": [{
+                "id": item["id"], "status_code": 404, "body": b64({"error": {"message": "No Record found"}})}],
+                "unserviced_requests": ["cred"]}
+
+        fake_http.handle("POST", BATCH, answer)
+        fake_http.add("GET", "/api/now/table/oauth_2_0_credentials", json={"result": [{"sys_id": "c"}]})
+        assert client(sleeps, username="u", password="p").batch_get(self.REQUESTS) == [[], [{"sys_id": "c"}]]
+
+    def test_bad_items(self, sleeps):
+        c = client(sleeps, username="u", password="p")
+        with pytest.raises(ValueError):
+            c.batch_get([("a", "b")])
+        with pytest.raises(ValueError):
+            c.batch_get([("x", "t", None, None, 1), ("x", "t", None, None, 1)])
+
+
+def test_fail_json_kwargs():
+    err = TransportError("ServiceNow GET /x on h failed with HTTP 500.", status=500, method="GET", url="https://h/x")
+    assert sn.fail_json_kwargs(err) == {"msg": err.message, "status": 500, "method": "GET", "url": "https://h/x"}
+    assert sn.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
