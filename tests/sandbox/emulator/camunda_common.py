@@ -18,19 +18,19 @@ def random_token():
 
 
 def random_secret(length=64):
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(_ID_ALPHABET) for dummy in range(length))
 
 
 def random_client_id(length=32):
     # First and last characters alphanumeric, like the ids Console shows.
-    middle = "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(length - 2))
+    middle = "".join(secrets.choice(_CLIENT_ID_ALPHABET) for dummy in range(length - 2))
     return secrets.choice(_ID_ALPHABET) + middle + secrets.choice(_ID_ALPHABET)
 
 
 def version_tuple(version):
     """'8.8.0' -> (8, 8, 0); '8.9.0-alpha1' -> (8, 9, 0); junk parts count as 0."""
     parts = []
-    for piece in str(version).split("-")[0].split(".")[:3]:
+    for piece in str(version).split("-", maxsplit=1)[0].split(".")[:3]:
         parts.append(int(piece) if piece.isdigit() else 0)
     while len(parts) < 3:
         parts.append(0)
@@ -54,7 +54,7 @@ def parse_json_body(request):
 def bearer_token(request):
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
     value = request.headers.get("Authorization") or ""
-    scheme, _, token = value.partition(" ")
+    scheme, dummy, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
@@ -63,11 +63,11 @@ def bearer_token(request):
 def basic_credentials(request):
     """(user, password) of an ``Authorization: Basic`` header, or (None, None)."""
     value = request.headers.get("Authorization") or ""
-    scheme, _, encoded = value.partition(" ")
+    scheme, dummy, encoded = value.partition(" ")
     if scheme.lower() != "basic":
         return None, None
     try:
-        user, _, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+        user, dummy, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
     except (ValueError, UnicodeDecodeError):
         return None, None
     return user, password

@@ -70,7 +70,7 @@ class Saas:
 
     def org_token(self, which="organization_client"):
         client = self.info[which]
-        response, payload, _ = self.token(client["client_id"], client["client_secret"], "api.cloud.camunda.io")
+        response, payload, dummy = self.token(client["client_id"], client["client_secret"], "api.cloud.camunda.io")
         assert response.status == 200, payload
         return payload["access_token"]
 
@@ -81,8 +81,8 @@ class Saas:
         body = {"clientName": name}
         if permissions is not None:
             body["permissions"] = permissions
-        response, payload, _ = self.call("camunda_console", "POST", "/clusters/%s/clients" % self.cluster(cluster_index),
-                                         body=body, token=self.org_token())
+        response, payload, dummy = self.call("camunda_console", "POST", "/clusters/%s/clients" % self.cluster(cluster_index),
+                                             body=body, token=self.org_token())
         assert response.status == 200, payload
         return payload
 
@@ -107,12 +107,12 @@ def test_token_form_body(saas):
 
 def test_token_json_body_and_basic_auth(saas):
     org = saas.info["organization_client"]
-    response, payload, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io", json_body=True)
+    response, payload, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io", json_body=True)
     assert response.status == 200 and payload["access_token"]
     import base64  # pylint: disable=import-outside-toplevel
     basic = base64.b64encode(("%s:%s" % (org["client_id"], org["client_secret"])).encode()).decode()
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token", headers={"Authorization": "Basic " + basic},
-                                     form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", headers={"Authorization": "Basic " + basic},
+                                         form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
     assert response.status == 200 and payload["access_token"]
 
 
@@ -127,25 +127,25 @@ def test_token_bad_credentials_401(saas, secret_ok, client_ok):
     org = saas.info["organization_client"]
     client_id = org["client_id"] if client_ok else "nobody"
     secret = org["client_secret"] if secret_ok else "wrong"
-    response, payload, _ = saas.token(client_id, secret, "api.cloud.camunda.io")
+    response, payload, dummy = saas.token(client_id, secret, "api.cloud.camunda.io")
     assert response.status == 401
     assert payload == {"error": "access_denied", "error_description": "Unauthorized"}
 
 
 def test_token_missing_credentials_401(saas):
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token",
-                                     form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token",
+                                         form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
     assert response.status == 401 and payload["error"] == "access_denied"
 
 
 def test_token_grant_types(saas):
     org = saas.info["organization_client"]
     base = {"client_id": org["client_id"], "client_secret": org["client_secret"], "audience": "api.cloud.camunda.io"}
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token", form=dict(base, grant_type="password"))
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", form=dict(base, grant_type="password"))
     assert (response.status, payload["error"]) == (403, "unauthorized_client")
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token", form=dict(base, grant_type="magic"))
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", form=dict(base, grant_type="magic"))
     assert (response.status, payload["error"]) == (400, "unsupported_grant_type")
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token", form=base)
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", form=base)
     assert (response.status, payload["error"]) == (400, "invalid_request")
     assert payload["error_description"] == "Missing required parameter: grant_type"
 
@@ -170,7 +170,7 @@ def test_token_content_types(saas):
 
 def test_token_missing_audience_400(saas):
     org = saas.info["organization_client"]
-    response, payload, _ = saas.call("camunda_login", "POST", "/oauth/token", form={
+    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", form={
         "grant_type": "client_credentials", "client_id": org["client_id"], "client_secret": org["client_secret"]})
     assert response.status == 400
     assert payload["error_description"] == "Missing required parameter: audience"
@@ -178,7 +178,7 @@ def test_token_missing_audience_400(saas):
 
 def test_org_client_cannot_get_cluster_audience(saas):
     org = saas.info["organization_client"]
-    response, payload, _ = saas.token(org["client_id"], org["client_secret"], "zeebe.camunda.io")
+    response, payload, dummy = saas.token(org["client_id"], org["client_secret"], "zeebe.camunda.io")
     assert response.status == 401
     assert payload == {"error": "access_denied", "error_description": 'Client is not authorized to access "zeebe.camunda.io".'}
 
@@ -188,48 +188,48 @@ def test_cluster_client_audiences(saas):
     response, payload, request = saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
     assert response.status == 200 and payload["expires_in"] == 86400 and payload["scope"] == "Zeebe"
     assert request.principal == created["clientId"]
-    response, payload, _ = saas.token(created["clientId"], created["clientSecret"], "api.cloud.camunda.io")
+    response, payload, dummy = saas.token(created["clientId"], created["clientSecret"], "api.cloud.camunda.io")
     assert response.status == 401 and payload["error"] == "access_denied"
-    response, payload, _ = saas.token(created["clientId"], created["clientSecret"], "operate.camunda.io")
+    response, payload, dummy = saas.token(created["clientId"], created["clientSecret"], "operate.camunda.io")
     assert response.status == 401
-    response, payload, _ = saas.token(created["clientId"], "wrong", "zeebe.camunda.io")
+    response, payload, dummy = saas.token(created["clientId"], "wrong", "zeebe.camunda.io")
     assert response.status == 401
 
 
 def test_cluster_client_without_zeebe_permission_gets_no_zeebe_token(saas):
     created = saas.create_client(permissions=["Secrets"])
-    response, _, _ = saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
+    response, dummy, dummy = saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
     assert response.status == 401
-    response, _, _ = saas.token(created["clientId"], created["clientSecret"], "secrets.camunda.io")
+    response, dummy, dummy = saas.token(created["clientId"], created["clientSecret"], "secrets.camunda.io")
     assert response.status == 200
 
 
 def test_rate_limit_429_with_retry_after(tmp_path):
     saas = Saas(tmp_path, argv=())
     org = saas.info["organization_client"]
-    first, _, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    first, dummy, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert first.status == 200
     saas.clock.now += 0.3
-    limited, payload, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    limited, payload, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert limited.status == 429
     assert limited.headers["Retry-After"] == "1"
     assert payload["error"] == "too_many_requests"
     # Another address is not limited.
-    other, _, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io", address="127.0.0.2")
+    other, dummy, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io", address="127.0.0.2")
     assert other.status == 200
     # Waiting Retry-After after the refused request is enough.
     saas.clock.now += 1.0
-    again, _, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    again, dummy, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert again.status == 200
 
 
 def test_rate_limit_counts_failed_requests(tmp_path):
     saas = Saas(tmp_path, argv=())
     org = saas.info["organization_client"]
-    failed, _, _ = saas.token(org["client_id"], "wrong", "api.cloud.camunda.io")
+    failed, dummy, dummy = saas.token(org["client_id"], "wrong", "api.cloud.camunda.io")
     assert failed.status == 401
     saas.clock.now += 0.5
-    response, _, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    response, dummy, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert response.status == 429
 
 
@@ -238,25 +238,25 @@ def test_rate_limit_runtime_toggle_and_interval(tmp_path):
     org = saas.info["organization_client"]
     flags = saas.by_name["camunda_login"].set_flags({"token_rate_limit": False})
     assert flags["token_rate_limit"] is False
-    for _ in range(3):
+    for dummy in range(3):
         assert saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")[0].status == 200
     saas.by_name["camunda_console"].set_flags({"token_rate_limit": True, "token_rate_interval": 5})
     saas.clock.now += 2
-    response, _, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    response, dummy, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert response.status == 429 and response.headers["Retry-After"] == "3"
 
 
 def test_rate_limit_off_by_flag(tmp_path):
     saas = Saas(tmp_path, argv=("--no-camunda-token-rate-limit",))
     org = saas.info["organization_client"]
-    statuses = [saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")[0].status for _ in range(3)]
+    statuses = [saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")[0].status for dummy in range(3)]
     assert statuses == [200, 200, 200]
 
 
 def test_token_lifetime_flag_and_expiry(tmp_path):
     saas = Saas(tmp_path, argv=("--no-camunda-token-rate-limit", "--camunda-token-lifetime", "60"))
     org = saas.info["organization_client"]
-    response, payload, _ = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
+    response, payload, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")
     assert payload["expires_in"] == 60
     token = payload["access_token"]
     assert saas.call("camunda_console", "GET", "/clusters", token=token)[0].status == 200
@@ -277,10 +277,10 @@ def test_expire_tokens_invalidates_all(saas):
 
 # --------------------------------------------------------------------------------------------------- Console API
 def test_console_requires_bearer(saas):
-    response, payload, _ = saas.call("camunda_console", "GET", "/clusters")
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters")
     assert response.status == 401 and payload["statusCode"] == 401
     assert "WWW-Authenticate" in response.headers
-    response, _, _ = saas.call("camunda_console", "GET", "/clusters", token="not-a-token")
+    response, dummy, dummy = saas.call("camunda_console", "GET", "/clusters", token="not-a-token")
     assert response.status == 401
 
 
@@ -299,7 +299,7 @@ def test_list_and_get_clusters(saas):
     assert response.status == 200
     assert request.principal == saas.info["organization_client"]["client_id"]
     assert [c["uuid"] for c in payload] == [c["id"] for c in saas.info["clusters"]]
-    response, cluster, _ = saas.call("camunda_console", "GET", "/clusters/" + saas.cluster(), token=token)
+    response, cluster, dummy = saas.call("camunda_console", "GET", "/clusters/" + saas.cluster(), token=token)
     assert response.status == 200
     assert cluster["name"] == "sandbox-1"
     assert cluster["region"]["name"] == "Belgium, Europe (europe-west1)"
@@ -311,7 +311,7 @@ def test_list_and_get_clusters(saas):
 def test_unknown_cluster_404(saas):
     token = saas.org_token()
     for path in ("/clusters/nope", "/clusters/nope/clients", "/clusters/nope/secrets"):
-        response, payload, _ = saas.call("camunda_console", "GET", path, token=token)
+        response, payload, dummy = saas.call("camunda_console", "GET", path, token=token)
         assert response.status == 404
         assert payload["message"] == "Cluster not found"
 
@@ -319,11 +319,11 @@ def test_unknown_cluster_404(saas):
 def test_limited_client_403_names_scope(saas):
     token = saas.org_token("limited_organization_client")
     assert saas.call("camunda_console", "GET", "/clusters", token=token)[0].status == 200
-    response, payload, _ = saas.call("camunda_console", "GET", "/clusters/%s/clients" % saas.cluster(), token=token)
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters/%s/clients" % saas.cluster(), token=token)
     assert response.status == 403
     assert '"Zeebe Client" scope' in payload["message"]
-    response, payload, _ = saas.call("camunda_console", "POST", "/clusters/%s/secrets" % saas.cluster(), token=token,
-                                     body={"secretName": "a", "secretValue": "b"})
+    response, payload, dummy = saas.call("camunda_console", "POST", "/clusters/%s/secrets" % saas.cluster(), token=token,
+                                         body={"secretName": "a", "secretValue": "b"})
     assert response.status == 403
     assert '"Connector Secrets" scope' in payload["message"]
 
@@ -337,7 +337,7 @@ def test_create_client_secret_shown_once(saas):
     path = "/clusters/%s/clients" % saas.cluster()
     listing = saas.call("camunda_console", "GET", path, token=token)[1]
     assert listing == [{"clientId": created["clientId"], "name": "servicenow", "permissions": ["Zeebe", "Operate"]}]
-    response, details, _ = saas.call("camunda_console", "GET", path + "/" + created["clientId"], token=token)
+    response, details, dummy = saas.call("camunda_console", "GET", path + "/" + created["clientId"], token=token)
     assert response.status == 200
     assert details == {
         "name": "servicenow",
@@ -357,14 +357,14 @@ def test_create_client_validation(saas):
     token = saas.org_token()
     path = "/clusters/%s/clients" % saas.cluster()
     saas.create_client(name="dup")
-    response, payload, _ = saas.call("camunda_console", "POST", path, token=token, body={"clientName": "dup"})
+    response, payload, dummy = saas.call("camunda_console", "POST", path, token=token, body={"clientName": "dup"})
     assert (response.status, payload["message"]) == (400, "Client names must be unique")
-    response, payload, _ = saas.call("camunda_console", "POST", path, token=token,
-                                     body={"clientName": "x", "permissions": ["Zeebe", "Orchestration"]})
+    response, payload, dummy = saas.call("camunda_console", "POST", path, token=token,
+                                         body={"clientName": "x", "permissions": ["Zeebe", "Orchestration"]})
     assert response.status == 400 and "Orchestration" in payload["message"]
-    response, _, _ = saas.call("camunda_console", "POST", path, token=token, body={"permissions": ["Zeebe"]})
+    response, dummy, dummy = saas.call("camunda_console", "POST", path, token=token, body={"permissions": ["Zeebe"]})
     assert response.status == 400
-    response, _, _ = saas.call("camunda_console", "POST", path, token=token, body={"clientName": "y", "permissions": "Zeebe"})
+    response, dummy, dummy = saas.call("camunda_console", "POST", path, token=token, body={"clientName": "y", "permissions": "Zeebe"})
     assert response.status == 400
     response = saas.by_name["camunda_console"].handle(Request(
         "POST", path, headers=Headers({"Authorization": "Bearer " + token, "Content-Type": "text/plain"}), body=b"x"))
@@ -376,8 +376,8 @@ def test_create_client_validation(saas):
 def test_max_clients_flag(saas):
     saas.state.set_flags({"max_clients_per_cluster": 1})
     saas.create_client(name="one")
-    response, payload, _ = saas.call("camunda_console", "POST", "/clusters/%s/clients" % saas.cluster(),
-                                     token=saas.org_token(), body={"clientName": "two"})
+    response, payload, dummy = saas.call("camunda_console", "POST", "/clusters/%s/clients" % saas.cluster(),
+                                         token=saas.org_token(), body={"clientName": "two"})
     assert (response.status, payload["message"]) == (403, "Maximum number of clients reached or cluster is not yours")
 
 
@@ -386,7 +386,7 @@ def test_get_client_412_when_not_ready(saas):
     token = saas.org_token()
     path = "/clusters/%s/clients/%s" % (saas.cluster(), created["clientId"])
     saas.by_name["camunda_console"].set_flags({"cluster_not_ready": True})
-    response, payload, _ = saas.call("camunda_console", "GET", path, token=token)
+    response, payload, dummy = saas.call("camunda_console", "GET", path, token=token)
     assert (response.status, payload["message"]) == (412, "The cluster is not ready; try again later")
     cluster = saas.call("camunda_console", "GET", "/clusters/" + saas.cluster(), token=token)[1]
     assert cluster["status"]["ready"] == "Creating"
@@ -408,7 +408,7 @@ def test_get_and_delete_unknown_client_404(saas):
     token = saas.org_token()
     path = "/clusters/%s/clients/unknown" % saas.cluster()
     for method in ("GET", "DELETE"):
-        response, payload, _ = saas.call("camunda_console", method, path, token=token)
+        response, payload, dummy = saas.call("camunda_console", method, path, token=token)
         assert (response.status, payload["message"]) == (404, "Cluster or client not found")
 
 
@@ -418,7 +418,7 @@ def test_delete_client_204_and_revokes(saas):
     topology = "/%s/v2/topology" % saas.cluster()
     assert saas.call("camunda_cluster", "GET", topology, token=cluster_token)[0].status == 200
     path = "/clusters/%s/clients/%s" % (saas.cluster(), created["clientId"])
-    response, payload, _ = saas.call("camunda_console", "DELETE", path, token=saas.org_token())
+    response, payload, dummy = saas.call("camunda_console", "DELETE", path, token=saas.org_token())
     assert response.status == 204 and payload is None and response.body == b""
     assert saas.call("camunda_cluster", "GET", topology, token=cluster_token)[0].status == 401
     assert saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")[0].status == 401
@@ -441,15 +441,15 @@ def secrets_path(saas, name=None):
 def test_secrets_lifecycle(saas):
     token = saas.org_token()
     assert saas.call("camunda_console", "GET", secrets_path(saas), token=token)[1] == {}
-    response, payload, _ = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
-                                     body={"secretName": "snUser", "secretValue": "integration"})
+    response, payload, dummy = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
+                                         body={"secretName": "snUser", "secretValue": "integration"})
     assert response.status == 204 and payload is None
     saas.call("camunda_console", "POST", secrets_path(saas), token=token, body={"secretName": "snPwd", "secretValue": "p1"})
     assert saas.call("camunda_console", "GET", secrets_path(saas), token=token)[1] == {"snUser": "integration", "snPwd": "p1"}
-    response, _, _ = saas.call("camunda_console", "PUT", secrets_path(saas, "snPwd"), token=token, body={"secretValue": "p2"})
+    response, dummy, dummy = saas.call("camunda_console", "PUT", secrets_path(saas, "snPwd"), token=token, body={"secretValue": "p2"})
     assert response.status == 204
     assert saas.call("camunda_console", "GET", secrets_path(saas), token=token)[1]["snPwd"] == "p2"
-    response, _, _ = saas.call("camunda_console", "DELETE", secrets_path(saas, "snPwd"), token=token)
+    response, dummy, dummy = saas.call("camunda_console", "DELETE", secrets_path(saas, "snPwd"), token=token)
     assert response.status == 204
     assert saas.call("camunda_console", "GET", secrets_path(saas), token=token)[1] == {"snUser": "integration"}
     # Secrets are per cluster.
@@ -470,18 +470,18 @@ def test_secret_errors(saas):
         ({"secretValue": "v"}, 400, "secretName is required and must be a string"),
     ]
     for body, status, message in cases:
-        response, payload, _ = saas.call("camunda_console", "POST", secrets_path(saas), token=token, body=body)
+        response, payload, dummy = saas.call("camunda_console", "POST", secrets_path(saas), token=token, body=body)
         assert (response.status, payload["message"]) == (status, message), body
-    response, _, _ = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
-                               body={"secretName": "A" * 49, "secretValue": "v"})
+    response, dummy, dummy = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
+                                       body={"secretName": "A" * 49, "secretValue": "v"})
     assert response.status == 204
-    response, _, _ = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
-                               body={"secretName": "ok_Name-1", "secretValue": "v"})
+    response, dummy, dummy = saas.call("camunda_console", "POST", secrets_path(saas), token=token,
+                                       body={"secretName": "ok_Name-1", "secretValue": "v"})
     assert response.status == 204
-    response, payload, _ = saas.call("camunda_console", "PUT", secrets_path(saas, "absent"), token=token,
-                                     body={"secretValue": "v"})
+    response, payload, dummy = saas.call("camunda_console", "PUT", secrets_path(saas, "absent"), token=token,
+                                         body={"secretValue": "v"})
     assert (response.status, payload["message"]) == (404, "Secret not found")
-    response, payload, _ = saas.call("camunda_console", "DELETE", secrets_path(saas, "absent"), token=token)
+    response, payload, dummy = saas.call("camunda_console", "DELETE", secrets_path(saas, "absent"), token=token)
     assert (response.status, payload["message"]) == (404, "Secret not found")
     saas.state.set_flags({"missing_secret_delete_status": 204})
     assert saas.call("camunda_console", "DELETE", secrets_path(saas, "absent"), token=token)[0].status == 204
@@ -510,9 +510,9 @@ def test_topology_for_own_cluster_client(saas):
 
 
 def test_topology_rejects_other_tokens(saas):
-    token, _ = cluster_token(saas, cluster_index=1)
+    token, dummy = cluster_token(saas, cluster_index=1)
     path = "/%s/v2/topology" % saas.cluster(0)
-    response, payload, _ = saas.call("camunda_cluster", "GET", path, token=token)
+    response, payload, dummy = saas.call("camunda_cluster", "GET", path, token=token)
     assert response.status == 401
     assert response.headers["Content-Type"] == "application/problem+json"
     assert payload["status"] == 401 and payload["title"] == "Unauthorized" and payload["instance"] == path
@@ -525,7 +525,7 @@ def test_topology_rejects_other_tokens(saas):
 
 
 def test_status_204_without_auth(saas):
-    response, _, _ = saas.call("camunda_cluster", "GET", "/%s/v2/status" % saas.cluster())
+    response, dummy, dummy = saas.call("camunda_cluster", "GET", "/%s/v2/status" % saas.cluster())
     assert response.status == 204 and response.body == b""
     assert saas.call("camunda_cluster", "GET", "/unknown-cluster/v2/status")[0].status == 404
 
@@ -534,9 +534,9 @@ def test_cluster_version_per_cluster_and_legacy(saas):
     legacy = saas.info["clusters"][-1]
     assert legacy["version"] == "8.5.16" and legacy["name"] == "sandbox-legacy"
     index = len(saas.info["clusters"]) - 1
-    token, _ = cluster_token(saas, cluster_index=index)
+    token, dummy = cluster_token(saas, cluster_index=index)
     assert saas.call("camunda_cluster", "GET", "/%s/v2/topology" % legacy["id"], token=token)[0].status == 404
-    response, payload, _ = saas.call("camunda_cluster", "GET", "/%s/v1/topology" % legacy["id"], token=token)
+    response, payload, dummy = saas.call("camunda_cluster", "GET", "/%s/v1/topology" % legacy["id"], token=token)
     assert response.status == 200 and payload["gatewayVersion"] == "8.5.16"
     assert "lastCompletedChangeId" not in payload
     flags = saas.by_name["camunda_cluster"].set_flags({"cluster_version": {legacy["id"]: "8.9.1"}})
@@ -550,13 +550,13 @@ def test_cluster_version_per_cluster_and_legacy(saas):
 
 
 def test_topology_not_ready_and_health(saas):
-    token, _ = cluster_token(saas)
+    token, dummy = cluster_token(saas)
     path = "/%s/v2/topology" % saas.cluster()
     saas.state.set_flags({"partition_health": "unhealthy"})
     payload = saas.call("camunda_cluster", "GET", path, token=token)[1]
     assert {p["health"] for b in payload["brokers"] for p in b["partitions"]} == {"unhealthy"}
     saas.state.set_flags({"cluster_not_ready": True})
-    response, payload, _ = saas.call("camunda_cluster", "GET", path, token=token)
+    response, payload, dummy = saas.call("camunda_cluster", "GET", path, token=token)
     assert response.status == 503 and payload["detail"] == "The cluster is not ready; try again later"
 
 
@@ -581,7 +581,7 @@ def test_restart_keeps_clients_secrets_and_tokens(tmp_path):
     assert second.call("camunda_console", "GET", secrets_path(second), token=token)[1] == {"k": "v"}
     listing = second.call("camunda_console", "GET", "/clusters/%s/clients" % second.cluster(), token=token)[1]
     assert [c["name"] for c in listing] == ["kept"]
-    response, _, _ = second.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
+    response, dummy, dummy = second.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
     assert response.status == 200
 
 

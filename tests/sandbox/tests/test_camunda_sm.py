@@ -56,7 +56,7 @@ class Sm:
 
     def admin_token(self):
         admin = self.info["admin"]
-        response, payload, _ = self.call("keycloak", "POST", MASTER_TOKEN, form={
+        response, payload, dummy = self.call("keycloak", "POST", MASTER_TOKEN, form={
             "grant_type": "password", "client_id": "admin-cli", "username": admin["username"], "password": admin["password"]})
         assert response.status == 200, payload
         return payload["access_token"]
@@ -64,7 +64,7 @@ class Sm:
     def create(self, client_id, **extra):
         rep = {"clientId": client_id, "publicClient": False, "serviceAccountsEnabled": True, "standardFlowEnabled": False}
         rep.update(extra)
-        response, payload, _ = self.call("keycloak", "POST", CLIENTS, body=rep, token=self.admin_token())
+        response, payload, dummy = self.call("keycloak", "POST", CLIENTS, body=rep, token=self.admin_token())
         assert response.status == 201, payload
         return response.headers["Location"].rsplit("/", 1)[1]
 
@@ -109,22 +109,22 @@ def test_admin_token_failures(sm):
         (dict(base, grant_type="magic"), 400, "unsupported_grant_type", "Unsupported grant_type"),
     ]
     for form, status, error, description in cases:
-        response, payload, _ = sm.call("keycloak", "POST", MASTER_TOKEN, form=form)
+        response, payload, dummy = sm.call("keycloak", "POST", MASTER_TOKEN, form=form)
         assert (response.status, payload) == (status, {"error": error, "error_description": description}), form
 
 
 def test_token_endpoint_is_form_only(sm):
     admin = sm.info["admin"]
-    response, payload, _ = sm.call("keycloak", "POST", MASTER_TOKEN, body={
+    response, payload, dummy = sm.call("keycloak", "POST", MASTER_TOKEN, body={
         "grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": admin["password"]})
     assert response.status == 400 and payload["error_description"] == "Missing form parameter: grant_type"
-    response, payload, _ = sm.call("keycloak", "POST", "/auth/realms/nope/protocol/openid-connect/token", form={})
+    response, payload, dummy = sm.call("keycloak", "POST", "/auth/realms/nope/protocol/openid-connect/token", form={})
     assert (response.status, payload) == (404, {"error": "Realm does not exist"})
     assert sm.call("keycloak", "GET", MASTER_TOKEN)[0].status == 405
 
 
 def test_admin_api_needs_master_admin_token(sm):
-    response, payload, _ = sm.call("keycloak", "GET", CLIENTS)
+    response, payload, dummy = sm.call("keycloak", "GET", CLIENTS)
     assert (response.status, payload) == (401, {"error": "HTTP 401 Unauthorized"})
     assert sm.call("keycloak", "GET", CLIENTS, token="junk")[0].status == 401
     realm_token = sm.client_token(sm.info["orchestration_client"]["client_id"],
@@ -136,7 +136,7 @@ def test_admin_api_needs_master_admin_token(sm):
 
 
 def test_admin_unknown_realm(sm):
-    response, payload, _ = sm.call("keycloak", "GET", "/auth/admin/realms/nope/clients", token=sm.admin_token())
+    response, payload, dummy = sm.call("keycloak", "GET", "/auth/admin/realms/nope/clients", token=sm.admin_token())
     assert (response.status, payload) == (404, {"error": "Realm not found."})
 
 
@@ -149,24 +149,24 @@ def test_client_lifecycle(sm):
     location = response.headers["Location"]
     assert location.startswith(URLS["keycloak"] + CLIENTS + "/")
     uid = location.rsplit("/", 1)[1]
-    response, listing, _ = sm.call("keycloak", "GET", CLIENTS, token=token, query={"clientId": "servicenow"})
+    response, listing, dummy = sm.call("keycloak", "GET", CLIENTS, token=token, query={"clientId": "servicenow"})
     assert response.status == 200 and [c["id"] for c in listing] == [uid]
     assert sm.call("keycloak", "GET", CLIENTS, token=token, query={"clientId": "servicenowX"})[1] == []
     assert sm.call("keycloak", "GET", CLIENTS, token=token, query={"clientId": "service"})[1] == []
     found = sm.call("keycloak", "GET", CLIENTS, token=token, query={"clientId": "service", "search": "true"})[1]
     assert [c["clientId"] for c in found] == ["servicenow"]
-    response, rep, _ = sm.call("keycloak", "GET", CLIENTS + "/" + uid, token=token)
+    response, rep, dummy = sm.call("keycloak", "GET", CLIENTS + "/" + uid, token=token)
     assert response.status == 200
     assert rep["clientId"] == "servicenow" and rep["serviceAccountsEnabled"] is True and rep["enabled"] is True
     assert rep["protocol"] == "openid-connect" and rep["clientAuthenticatorType"] == "client-secret"
-    response, secret, _ = sm.call("keycloak", "GET", CLIENTS + "/" + uid + "/client-secret", token=token)
+    response, secret, dummy = sm.call("keycloak", "GET", CLIENTS + "/" + uid + "/client-secret", token=token)
     assert response.status == 200 and secret["type"] == "secret" and secret["value"] == rep["secret"]
-    response, _, _ = sm.call("keycloak", "PUT", CLIENTS + "/" + uid, token=token, body={"description": "ServiceNow"})
+    response, dummy, dummy = sm.call("keycloak", "PUT", CLIENTS + "/" + uid, token=token, body={"description": "ServiceNow"})
     assert response.status == 204
     assert sm.call("keycloak", "GET", CLIENTS + "/" + uid, token=token)[1]["description"] == "ServiceNow"
-    response, _, _ = sm.call("keycloak", "DELETE", CLIENTS + "/" + uid, token=token)
+    response, dummy, dummy = sm.call("keycloak", "DELETE", CLIENTS + "/" + uid, token=token)
     assert response.status == 204
-    response, payload, _ = sm.call("keycloak", "GET", CLIENTS + "/" + uid, token=token)
+    response, payload, dummy = sm.call("keycloak", "GET", CLIENTS + "/" + uid, token=token)
     assert (response.status, payload) == (404, {"error": "Could not find client"})
     assert sm.call("keycloak", "DELETE", CLIENTS + "/" + uid, token=token)[0].status == 404
 
@@ -174,16 +174,16 @@ def test_client_lifecycle(sm):
 def test_create_client_errors(sm):
     token = sm.admin_token()
     sm.create("dup")
-    response, payload, _ = sm.call("keycloak", "POST", CLIENTS, token=token, body={"clientId": "dup"})
+    response, payload, dummy = sm.call("keycloak", "POST", CLIENTS, token=token, body={"clientId": "dup"})
     assert (response.status, payload) == (409, {"errorMessage": "Client dup already exists"})
-    response, payload, _ = sm.call("keycloak", "POST", CLIENTS, token=token, body={"clientId": "x", "bogus": 1})
+    response, payload, dummy = sm.call("keycloak", "POST", CLIENTS, token=token, body={"clientId": "x", "bogus": 1})
     assert response.status == 400 and payload["error_description"] == 'Unrecognized field "bogus"'
     assert sm.call("keycloak", "POST", CLIENTS, token=token, body={"name": "no id"})[0].status == 400
     response = sm.by_name["keycloak"].handle(Request("POST", CLIENTS, headers=Headers({
         "Authorization": "Bearer " + token, "Content-Type": "text/plain"}), body=b"{}"))
     assert response.status == 415
     uid = sm.create("other")
-    response, _, _ = sm.call("keycloak", "PUT", CLIENTS + "/" + uid, token=token, body={"clientId": "dup"})
+    response, dummy, dummy = sm.call("keycloak", "PUT", CLIENTS + "/" + uid, token=token, body={"clientId": "dup"})
     assert response.status == 409
 
 
@@ -193,7 +193,7 @@ def test_given_secret_is_kept_and_regenerate(sm):
     path = CLIENTS + "/" + uid + "/client-secret"
     assert sm.call("keycloak", "GET", path, token=token)[1] == {"type": "secret", "value": "s3cret-given-value"}
     assert sm.client_token("given", "s3cret-given-value")[0].status == 200
-    response, payload, _ = sm.call("keycloak", "POST", path, token=token)
+    response, payload, dummy = sm.call("keycloak", "POST", path, token=token)
     assert response.status == 200 and payload["type"] == "secret"
     assert payload["value"] != "s3cret-given-value" and len(payload["value"]) == 32
     assert sm.call("keycloak", "GET", path, token=token)[1]["value"] == payload["value"]
@@ -208,20 +208,20 @@ def test_realm_client_credentials_token(sm):
     assert payload["expires_in"] == 300 and payload["refresh_expires_in"] == 0 and payload["token_type"] == "Bearer"
     assert request.principal == "orchestration"
     basic = base64.b64encode(("%s:%s" % (orch["client_id"], orch["client_secret"])).encode()).decode()
-    response, _, _ = sm.call("keycloak", "POST", REALM_TOKEN, form={"grant_type": "client_credentials"},
-                             headers={"Authorization": "Basic " + basic})
+    response, dummy, dummy = sm.call("keycloak", "POST", REALM_TOKEN, form={"grant_type": "client_credentials"},
+                                     headers={"Authorization": "Basic " + basic})
     assert response.status == 200
 
 
 def test_realm_token_failures(sm):
     orch = sm.info["orchestration_client"]
-    response, payload, _ = sm.client_token(orch["client_id"], "wrong")
+    response, payload, dummy = sm.client_token(orch["client_id"], "wrong")
     assert response.status == 401 and payload["error_description"] == "Invalid client or Invalid client credentials"
     assert sm.client_token("ghost", "x")[0].status == 401
     token = sm.admin_token()
     uid = sm.create("no-sa", serviceAccountsEnabled=False)
     secret = sm.call("keycloak", "GET", CLIENTS + "/" + uid + "/client-secret", token=token)[1]["value"]
-    response, payload, _ = sm.client_token("no-sa", secret)
+    response, payload, dummy = sm.client_token("no-sa", secret)
     assert (response.status, payload["error_description"]) == (401, "Client not enabled to retrieve service account")
     uid = sm.create("off", enabled=False)
     secret = sm.call("keycloak", "GET", CLIENTS + "/" + uid + "/client-secret", token=token)[1]["value"]
@@ -235,12 +235,12 @@ def test_sm_topology_accepts_realm_tokens_only(sm):
     assert response.status == 200 and payload["gatewayVersion"] == "8.8.0" and payload["clusterSize"] == 3
     assert request.principal == "orchestration"
     for bad in (None, "junk", sm.admin_token()):
-        response, payload, _ = sm.call("sm_cluster", "GET", "/v2/topology", token=bad)
+        response, payload, dummy = sm.call("sm_cluster", "GET", "/v2/topology", token=bad)
         assert response.status == 401 and payload["title"] == "Unauthorized"
         assert response.headers["Content-Type"] == "application/problem+json"
     sm.clock.now += 301
     assert sm.call("sm_cluster", "GET", "/v2/topology", token=token)[0].status == 401
-    response, _, _ = sm.call("sm_cluster", "GET", "/v2/status")
+    response, dummy, dummy = sm.call("sm_cluster", "GET", "/v2/status")
     assert response.status == 204
     sm.state.set_flags({"sm_cluster_ready": False})
     assert sm.call("sm_cluster", "GET", "/v2/status")[0].status == 503
@@ -262,7 +262,7 @@ def test_audience_mapper_flag(tmp_path):
     uid = sm.create("plain")
     secret = sm.call("keycloak", "GET", CLIENTS + "/" + uid + "/client-secret", token=token)[1]["value"]
     plain = sm.client_token("plain", secret)[1]["access_token"]
-    response, payload, _ = sm.call("sm_cluster", "GET", "/v2/topology", token=plain)
+    response, payload, dummy = sm.call("sm_cluster", "GET", "/v2/topology", token=plain)
     assert response.status == 401 and "orchestration-api" in payload["detail"]
     mapper = {"name": "aud", "protocol": "openid-connect", "protocolMapper": "oidc-audience-mapper",
               "config": {"included.custom.audience": "orchestration-api", "access.token.claim": "true"}}
