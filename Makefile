@@ -1,0 +1,136 @@
+# Build, test and release targets for the Ansible collection camunda.servicenow.
+# `make help` lists them; README.md ("Development") describes each one.
+# Everything installs into .venv (and build/ for the version matrix): nothing needs to be installed by hand.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+REPO := $(CURDIR)
+PYTHON ?= python3
+VENV := $(REPO)/.venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.stamp-requirements
+BUILD := $(REPO)/build
+# ansible-test needs the collection at ansible_collections/<namespace>/<name>/: a copy kept in sync under build/.
+FARM := $(BUILD)/ansible_collections/camunda/servicenow
+# The Python version ansible-test runs on (the default interpreter, 3.11 on the development machines).
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ANSIBLE_TEST_OPTS ?= --color no
+PYTEST_OPTS ?= -q
+
+# Version matrix: the oldest ansible-core meta/runtime.yml declares and the newest release, each on a Python it supports.
+MATRIX_OLDEST_CORE ?= ansible-core>=2.17,<2.18
+MATRIX_OLDEST_PYTHON ?= $(HOME)/.pyenv/versions/3.12.1/bin/python3.12
+MATRIX_NEWEST_CORE ?= ansible-core>=2.21,<2.22
+MATRIX_NEWEST_PYTHON ?= $(HOME)/.pyenv/versions/3.13.0/bin/python3.13
+
+# Gates of `make test`, fast first. Each prints its own time; the total is printed at the end.
+TEST_GATES ?= changelog-lint lint docs-lint sanity units ci-tests sandbox-tests build tarball-test integration molecule docs
+
+export PATH := $(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export ANSIBLE_NOCOLOR := 1
+
+.PHONY: help venv farm get-pip sanity units sandbox-tests ci-tests integration lint changelog-lint docs-lint docs \
+        build tarball-test ee molecule demo test test-matrix matrix-oldest matrix-newest clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------------------------------------------
+# Environment
+
+venv: $(VENV_STAMP) ## Create .venv with the runtime and test tooling (cheap when up to date)
+
+$(VENV_STAMP): requirements.txt requirements-test.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	$(BIN)/python -m pip check
+	@$(BIN)/python -m pip list --format=freeze | grep -iE '^(ansible-core|ansible-lint|antsibull-changelog|antsibull-docs|molecule|ansible-builder|ansible-runner|pytest)==' | tr '\n' ' '; echo
+	@touch $@
+
+farm: venv ## Mirror the repo into build/ansible_collections/camunda/servicenow (for ansible-test)
+	@$(BIN)/python tests/ci/farm.py $(REPO) $(BUILD)
+
+get-pip: venv ## Put the offline pip bootstrap where ansible-test looks for it (~/.ansible/test/cache)
+	@$(BIN)/python tests/ci/install_get_pip.py
+
+# ---------------------------------------------------------------------------------------------------------------
+# Gates
+
+sanity: farm get-pip ## ansible-test sanity (no ignore files allowed)
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "sanity: tests/sanity/ignore-*.txt must not exist" >&2; exit 1; fi
+	cd $(FARM) && ansible-test sanity --requirements --local --python $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
+
+units: farm ## ansible-test units (tests/unit)
+	@if [ -z "$$(find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)" ]; then echo "units: no unit tests yet in tests/unit (skipped)"; exit 0; fi; \
+	cd $(FARM) && ansible-test units --requirements --local --python $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
+
+sandbox-tests: venv ## pytest tests/sandbox (the sandbox's own tests)
+	PYTHON=$(BIN)/python tests/ci/run_pytest.sh sandbox-tests tests/sandbox $(PYTEST_OPTS) -p no:cacheprovider -n 2
+
+ci-tests: farm ## pytest tests/ci (build tooling, tarball contents, execution environment context)
+	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ci-tests tests/ci $(PYTEST_OPTS) -p no:cacheprovider
+
+integration: farm ## ansible-test integration against the sandbox (started and always stopped here)
+	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
+
+lint: venv ## ansible-lint (production profile) and yamllint
+	yamllint --strict .
+	ansible-lint --profile production
+
+changelog-lint: venv ## antsibull-changelog lint (fragments and config)
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+docs-lint: venv ## antsibull-docs lint-collection-docs --plugin-docs
+	antsibull-docs lint-collection-docs --plugin-docs .
+
+docs: farm ## Build the HTML docs into build/docs/html (not committed)
+	rm -rf $(BUILD)/docs && mkdir -p $(BUILD)/docs
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs sphinx-init --use-current --squash-hierarchy --dest-dir $(BUILD)/docs camunda.servicenow >/dev/null
+	cd $(BUILD)/docs && ANSIBLE_COLLECTIONS_PATH=$(BUILD) ./build.sh
+	@echo "docs: $(BUILD)/docs/build/html/index.html"
+
+build: venv ## ansible-galaxy collection build into build/ and check what the tarball holds
+	mkdir -p $(BUILD)/dist
+	rm -f $(BUILD)/dist/camunda-servicenow-*.tar.gz
+	ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+	$(BIN)/python tests/ci/check_tarball.py $(BUILD)/dist/camunda-servicenow-*.tar.gz
+
+tarball-test: build ## Install the tarball into an empty collections path and load every module's docs from it
+	$(BIN)/python tests/ci/tarball_test.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/tarball-install
+
+ee: build ## ansible-builder create into build/ee (the context an execution environment is built from)
+	$(BIN)/python tests/ci/ee_context.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/ee
+
+molecule: venv ## molecule test (extensions/molecule)
+	@if [ -z "$$(find extensions/molecule -name molecule.yml -print -quit 2>/dev/null)" ]; then echo "molecule: no scenario yet in extensions/molecule (skipped)"; exit 0; fi; \
+	cd extensions && molecule test --all
+
+demo: ## Quick start against the local sandbox
+	@echo "demo: not available yet: it will start the sandbox and run playbooks/site.yml against it once the role and playbooks exist."
+
+test: venv ## All gates, fast first; prints each gate's time
+	@summary=""; total_start=$$(date +%s); \
+	for gate in $(TEST_GATES); do \
+	    echo "=== make $$gate"; start=$$(date +%s); \
+	    if ! $(MAKE) $$gate; then echo "=== make $$gate FAILED after $$(( $$(date +%s) - start ))s" >&2; exit 1; fi; \
+	    summary="$$summary$$(printf '  %-15s %4ss' $$gate $$(( $$(date +%s) - start )))\n"; \
+	done; \
+	printf "=== gate times\n$$summary  %-15s %4ss\n" total $$(( $$(date +%s) - total_start ))
+
+test-matrix: ## sanity + units on the oldest (2.17/Python 3.12) and newest (2.21/Python 3.13) ansible-core
+	$(MAKE) matrix-oldest
+	$(MAKE) matrix-newest
+
+matrix-oldest:
+	tests/ci/matrix.sh $(REPO) $(BUILD)/matrix/oldest '$(MATRIX_OLDEST_CORE)' $(MATRIX_OLDEST_PYTHON) $(ANSIBLE_TEST_OPTS)
+
+matrix-newest:
+	tests/ci/matrix.sh $(REPO) $(BUILD)/matrix/newest '$(MATRIX_NEWEST_CORE)' $(MATRIX_NEWEST_PYTHON) $(ANSIBLE_TEST_OPTS)
+
+clean: ## Remove build/ and ansible-test output (keeps .venv)
+	rm -rf $(BUILD) tests/output
