@@ -253,8 +253,8 @@ class TestAuth:
         assert all(x.headers["Authorization"] == "Bearer tok-123456789" for x in fake_http.calls[1:])
 
     def test_token_401_not_retried_and_explained(self, fake_http, sleeps):
-        fake_http.add("POST", "/oauth_token.do", status=401, json={"error": "access_denied",
-                                                                    "error_description": "cs-secret-value is wrong"})
+        body = {"error": "access_denied", "error_description": "cs-secret-value is wrong"}
+        fake_http.add("POST", "/oauth_token.do", status=401, json=body)
         c = client(sleeps, client_id="cid", client_secret="cs-secret-value")
         with pytest.raises(TransportError) as err:
             c.get_records("oauth_entity", {"name": "x"})
@@ -320,13 +320,13 @@ class TestTableApi:
                                              "sysparm_no_count": "true"}
 
     def test_get_records_no_record_404_is_empty(self, fake_http, sleeps):
-        fake_http.add("GET", TABLE, status=404, json={"error": {"message": "No Record found",
-                                                                 "detail": "Records matching query not found"}})
+        body = {"error": {"message": "No Record found", "detail": "Records matching query not found"}}
+        fake_http.add("GET", TABLE, status=404, json=body)
         assert client(sleeps, username="u", password="p").get_records("oauth_entity", {"name": "x"}) == []
 
     def test_get_records_403(self, fake_http, sleeps):
-        fake_http.add("GET", TABLE, status=403, json={"error": {"message": "User Not Authorized",
-                                                                 "detail": "ACL restricts the record retrieval"}})
+        body = {"error": {"message": "User Not Authorized", "detail": "ACL restricts the record retrieval"}}
+        fake_http.add("GET", TABLE, status=403, json=body)
         with pytest.raises(TransportError) as err:
             client(sleeps, username="u", password="p").get_records("oauth_entity", {"name": "x"})
         assert str(err.value) == (

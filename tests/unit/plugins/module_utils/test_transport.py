@@ -242,9 +242,8 @@ class TestRetries:
 
 class TestErrors:
     def test_servicenow_envelope_401(self, fake_http, sleeps):
-        fake_http.add("GET", PATH, status=401, json={"error": {"message": "User Not Authenticated",
-                                                                "detail": "Required to provide Auth information"},
-                                                      "status": "failure"})
+        body = {"error": {"message": "User Not Authenticated", "detail": "Required to provide Auth information"}, "status": "failure"}
+        fake_http.add("GET", PATH, status=401, json=body)
         with pytest.raises(TransportError) as err:
             make(sleeps).request("GET", PATH, params={"sysparm_query": "id=x"})
         assert str(err.value) == (
@@ -256,16 +255,16 @@ class TestErrors:
         assert err.value.to_fail_json() == dict(msg=str(err.value), status=401, method="GET", url=BASE + PATH)
 
     def test_403_hint_names_the_role(self, fake_http, sleeps):
-        fake_http.add("GET", PATH, status=403, json={"error": {"message": "Operation Failed",
-                                                                "detail": "ACL Exception Insert Failed due to security constraints"}})
+        body = {"error": {"message": "Operation Failed", "detail": "ACL Exception Insert Failed due to security constraints"}}
+        fake_http.add("GET", PATH, status=403, json=body)
         with pytest.raises(TransportError) as err:
             make(sleeps, hints={403: "check that the user has the admin role"}).request("GET", PATH)
         assert str(err.value).endswith("; check that the user has the admin role.")
         assert '"ACL Exception Insert Failed due to security constraints"' in str(err.value)
 
     def test_per_call_hint(self, fake_http, sleeps):
-        fake_http.add("POST", "/oauth_token.do", status=401, json={"error": "invalid_client",
-                                                                    "error_description": "Client authentication failed"})
+        body = {"error": "invalid_client", "error_description": "Client authentication failed"}
+        fake_http.add("POST", "/oauth_token.do", status=401, json=body)
         with pytest.raises(TransportError) as err:
             make(sleeps).request("POST", "/oauth_token.do", data={}, hints={401: "check {service} client_id"})
         assert str(err.value) == (
@@ -273,8 +272,8 @@ class TestErrors:
             '"Client authentication failed"; check ServiceNow client_id.')
 
     def test_camunda_problem_detail(self, fake_http, sleeps):
-        fake_http.add("GET", "/abc/v2/topology", status=403, json={"type": "about:blank", "title": "FORBIDDEN",
-                                                               "status": 403, "detail": "Insufficient permissions"})
+        body = {"type": "about:blank", "title": "FORBIDDEN", "status": 403, "detail": "Insufficient permissions"}
+        fake_http.add("GET", "/abc/v2/topology", status=403, json=body)
         transport = Transport("https://bru-2.zeebe.camunda.io/abc", service="Camunda cluster", sleep=sleeps)
         with pytest.raises(TransportError) as err:
             transport.request("GET", "/v2/topology")
@@ -319,8 +318,8 @@ class TestErrors:
         assert "check the host, the port and the network" in str(err.value)
 
     def test_known_secrets_are_masked(self, fake_http, sleeps):
-        fake_http.add("GET", PATH, status=400, json={"error": {"message": "Bad token s3cr3t-token-value",
-                                                                "detail": "password=hunter22&x=1"}})
+        body = {"error": {"message": "Bad token s3cr3t-token-value", "detail": "password=hunter22&x=1"}}
+        fake_http.add("GET", PATH, status=400, json=body)
         transport = make(sleeps, secrets=["hunter22"])
         transport.add_secret("s3cr3t-token-value")
         with pytest.raises(TransportError) as err:
