@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient, CamundaError
+from ansible_collections.camunda.servicenow.plugins.modules import camunda_connector_secret as mod
+
+CLUSTER = "c1"
+OLD = "old-password-value"
+NEW = "new-password-value"
+
+
+class FakeConsole:
+    def __init__(self, secrets=None, conflict=False):
+        self.secrets = dict(secrets or {})
+        self.calls = []
+        self.conflict = conflict
+
+    def get_secrets(self):
+        self.calls.append(("GET",))
+        return dict(self.secrets)
+
+    def create_secret(self, name, value):
+        self.calls.append(("POST", name))
+        if self.conflict:
+            self.secrets[name] = "someone else's"
+            raise CamundaError("Creating connector secret {0!r} of cluster c1 failed: HTTP 409".format(name), status=409)
+        self.secrets[name] = value
+
+    def update_secret(self, name, value):
+        self.calls.append(("PUT", name))
+        self.secrets[name] = value
+
+    def delete_secret(self, name):
+        self.calls.append(("DELETE", name))
+        self.secrets.pop(name, None)
+
+
+class Client(CamundaClient):
+    def __init__(self, console, deployment="saas"):
+        super(Client, self).__init__({"deployment": deployment})
+        self.fake = console
+
+    def console(self, cluster_id):
+        assert cluster_id == CLUSTER
+        return self.fake
+
+
+def params(**overrides):
+    out = {"cluster_id": CLUSTER, "name": None, "value": None, "secrets": None, "state": "present"}
+    out.update(overrides)
+    return out
+
+
+BOTH = [{"name": "snUser", "value": "integration"}, {"name": "snPwd", "value": NEW}]
+
+
+def test_create_both_with_one_read():
+    console = FakeConsole()
+    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    assert console.calls == [("GET",), ("POST", "snUser"), ("POST", "snPwd")]
+    assert result == {"changed": True,
+                      "secrets": [{"name": "snUser", "result": "created"}, {"name": "snPwd", "result": "created"}],
+                      "diff": {"before": {}, "after": {"snUser": "********", "snPwd": "********"}}}
+    assert console.secrets == {"snUser": "integration", "snPwd": NEW}
+
+
+def test_equal_values_are_left_alone():
+    console = FakeConsole({"snUser": "integration", "snPwd": NEW})
+    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    assert console.calls == [("GET",)]
+    assert result["changed"] is False
+    assert result["secrets"] == [{"name": "snUser", "result": "unchanged"}, {"name": "snPwd", "result": "unchanged"}]
+
+
+def test_drifted_value_is_put_and_never_shown():
+    console = FakeConsole({"snUser": "integration", "snPwd": OLD})
+    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    assert console.calls == [("GET",), ("PUT", "snPwd")]
+    assert result["secrets"][1] == {"name": "snPwd", "result": "updated"}
+    assert result["diff"]["before"]["snPwd"] == "******** (current value, hidden)"
+    assert result["diff"]["after"]["snPwd"] == "********"
+    dumped = json.dumps(result)
+    assert OLD not in dumped and NEW not in dumped and "integration" not in dumped
+
+
+def test_check_mode_reads_only():
+    console = FakeConsole({"snPwd": OLD})
+    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), True)
+    assert console.calls == [("GET",)]
+    assert result["changed"] is True
+    assert [s["result"] for s in result["secrets"]] == ["created", "updated"]
+
+
+def test_single_name_and_value():
+    console = FakeConsole()
+    result = mod.ensure_secrets(params(name="snUser", value="integration"), Client(console), False)
+    assert result["secrets"] == [{"name": "snUser", "result": "created"}]
+
+
+def test_conflict_on_create_is_written_with_put():
+    console = FakeConsole(conflict=True)
+    mod.ensure_secrets(params(name="snPwd", value=NEW), Client(console), False)
+    assert console.calls == [("GET",), ("POST", "snPwd"), ("PUT", "snPwd")]
+    assert console.secrets == {"snPwd": NEW}
+
+
+def test_absent_twice():
+    console = FakeConsole({"snUser": "integration", "snPwd": OLD, "other": "x"})
+    p = params(secrets=[{"name": "snUser", "value": None}, {"name": "snPwd", "value": None}], state="absent")
+    result = mod.ensure_secrets(p, Client(console), False)
+    assert result["changed"] is True and console.secrets == {"other": "x"}
+    assert [s["result"] for s in result["secrets"]] == ["deleted", "deleted"]
+    assert result["diff"] == {"before": {"snUser": "********", "snPwd": "********"}, "after": {}}
+    again = mod.ensure_secrets(p, Client(console), False)
+    assert again["changed"] is False and [s["result"] for s in again["secrets"]] == ["absent", "absent"]
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("x" * 50, "has 50 characters; the Console API accepts fewer than 50"),
+    ("sn.user", "may only contain letters, digits, '_' and '-'"),
+    ("", "must not be empty"),
+])
+def test_invalid_names_fail_before_any_request(name, reason):
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(name=name, value=NEW), Client(console), False)
+    assert reason in str(err.value)
+    assert str(err.value).startswith("Invalid connector secrets, nothing was sent: ")
+    assert console.calls == []
+    assert NEW not in str(err.value)
+
+
+def test_missing_value_and_duplicates_are_reported_together():
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(secrets=[{"name": "snUser", "value": None}, {"name": "snUser", "value": "a"}]),
+                           Client(console), False)
+    assert str(err.value) == ("Invalid connector secrets, nothing was sent: connector secret 'snUser' has no value (value "
+                              "is required with state=present); connector secret 'snUser' is given twice")
+    assert console.calls == []
+
+
+def test_self_managed_says_what_to_do_instead():
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(secrets=BOTH), Client(console, deployment="self_managed"), False)
+    message = str(err.value)
+    assert message.startswith("Camunda Self-Managed has no connector secret API: connector secrets are environment "
+                              "variables of the connectors runtime, so set SECRET_snUser, SECRET_snPwd")
+    assert "before 8.9 the variables are named snUser, snPwd" in message
+    assert NEW not in message and "integration" not in message
+    assert console.calls == []
