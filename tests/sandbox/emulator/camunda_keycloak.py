@@ -18,8 +18,8 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from .camunda_common import (FlagError, basic_credentials, bearer_token, check_flag_type, content_type, mask,
-                             parse_json_body, random_secret, random_token)
+from .camunda_common import (FlagError, basic_credentials, bearer_token, check_flag_type, content_type, issue_order, mask,
+                             parse_json_body, prune_tokens, random_secret, random_token)
 from .http import empty_response, json_response
 from .store import JsonStore
 
@@ -126,11 +126,10 @@ class SmState:
         with self.lock:
             now = self.clock()
             tokens = self.data["tokens"]
-            for key in [k for k, v in tokens.items() if v["expires_at"] <= now]:
-                del tokens[key]
+            prune_tokens(tokens, now, "principal", principal)
             token = random_token()
             tokens[token] = {"realm": realm, "client_id": client_id, "principal": principal, "audience": audience,
-                             "expires_at": now + lifetime}
+                             "expires_at": now + lifetime, "issued": issue_order(now)}
             self.store.save()
             return token
 

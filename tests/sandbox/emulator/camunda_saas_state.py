@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 
-from .camunda_common import FlagError, check_flag_type, mask, random_client_id, random_secret, random_token
+from .camunda_common import FlagError, check_flag_type, issue_order, mask, prune_tokens, random_client_id, random_secret, random_token
 from .store import JsonStore
 
 CONSOLE_AUDIENCE = "api.cloud.camunda.io"
@@ -156,12 +156,11 @@ class SaasState:
         with self.lock:
             now = self.clock()
             tokens = self.data["tokens"]
-            for key in [k for k, v in tokens.items() if v["expires_at"] <= now]:
-                del tokens[key]
+            prune_tokens(tokens, now, "client_id", client_id)
             token = random_token()
             lifetime = self.flags["token_lifetime"]
             tokens[token] = {"client_id": client_id, "kind": kind, "audience": audience, "scope": scope,
-                             "cluster": cluster, "expires_at": now + lifetime}
+                             "cluster": cluster, "expires_at": now + lifetime, "issued": issue_order(now)}
             self.store.save()
             return token, lifetime
 

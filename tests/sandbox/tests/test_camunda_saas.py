@@ -610,3 +610,12 @@ def test_cluster_count_flag(tmp_path):
     saas = Saas(tmp_path, argv=("--camunda-clusters", "4", "--camunda-legacy-cluster-version", ""))
     assert [c["name"] for c in saas.info["clusters"]] == ["sandbox-1", "sandbox-2", "sandbox-3", "sandbox-4"]
     assert [c["region"] for c in saas.info["clusters"]] == ["bru-2", "jfk-1", "syd-1", "bru-2"]
+
+
+def test_token_store_bounded_per_client(saas):
+    org = saas.info["organization_client"]
+    tokens = [saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")[1]["access_token"]
+              for dummy in range(105)]
+    assert saas.state.snapshot()["active_tokens"] == 100
+    assert saas.call("camunda_console", "GET", "/clusters", token=tokens[-1])[0].status == 200
+    assert saas.call("camunda_console", "GET", "/clusters", token=tokens[0])[0].status == 401
