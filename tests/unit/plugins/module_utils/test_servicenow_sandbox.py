@@ -12,8 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import atexit
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,9 +32,20 @@ SANDBOX_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."
 SERVE = os.path.join(SANDBOX_DIR, "serve.py")
 
 
+def _die_with_parent():
+    """In the child: get SIGTERM when the test process goes away (``ansible-test units`` runs tests in forked
+    processes that leave with os._exit, skipping fixture teardown and atexit)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _start_with_serve(state_dir):
     process = subprocess.Popen([sys.executable, SERVE, "--state-dir", state_dir, "--tls", "--no-camunda",
-                                "--max-lifetime", "300"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--max-lifetime", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=_die_with_parent)  # pylint: disable=subprocess-popen-preexec-fn
+    atexit.register(_stop, process)
     info_file = os.path.join(state_dir, "sandbox.json")
     deadline = time.time() + 60
     while time.time() < deadline and process.poll() is None:
@@ -43,6 +57,16 @@ def _start_with_serve(state_dir):
     process.wait(10)
     pytest.skip("the sandbox (tests/sandbox/serve.py) did not start: %s" % process.stderr.read().decode()[-300:])
     return None, None
+
+
+def _stop(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +95,7 @@ def sandbox():
                 try:
                     yield info
                 finally:
-                    process.terminate()
-                    try:
-                        process.wait(15)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
-                        process.wait(5)
+                    _stop(process)
                     process.stderr.close()
     finally:
         sys.path.remove(SANDBOX_DIR)
