@@ -1,9 +1,7 @@
-"""Camunda emulation end to end: serve.py over TLS, real HTTP clients verifying the generated CA."""
+"""Camunda emulation end to end: serve.py (through harness.start_sandbox) over TLS, clients verifying its CA."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -11,37 +9,16 @@ from pathlib import Path
 import pytest
 import requests
 
-SERVE = Path(__file__).resolve().parents[1] / "serve.py"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def start(state_dir, *extra):
-    info_path = Path(state_dir) / "sandbox.json"
-    proc = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, str(SERVE), "--state-dir", str(state_dir), "--tls", "--max-lifetime", "300"] + list(extra),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 15
-    while not info_path.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("serve.py did not start: %s" % proc.stderr.read().decode(errors="replace"))
-        time.sleep(0.05)
-    return proc, json.loads(info_path.read_text(encoding="utf-8"))
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stderr.close()
+from harness import start_sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class Box:
     def __init__(self, state_dir, *extra):
         self.state_dir = state_dir
-        self.proc, self.info = start(state_dir, *extra)
+        self.sandbox = start_sandbox(state_dir, instances=1, tls=True, extra_args=list(extra))
+        self.info = self.sandbox.info
         self.ca = self.info["ca_file"]
         self.saas = self.info["camunda"]["saas"]
         self.sm = self.info["camunda"]["self_managed"]
@@ -66,7 +43,7 @@ class Box:
         return resp.json()["access_token"]
 
     def close(self):
-        stop(self.proc)
+        self.sandbox.stop()
 
 
 @pytest.fixture(scope="module")
