@@ -53,11 +53,11 @@ CAMUNDA_OPTIONS = {
     "oauth_url": {"type": "str", "default": DEFAULT_OAUTH_URL, "env": "CAMUNDA_OAUTH_URL"},
     "cluster_api_url": {"type": "str", "env": "CAMUNDA_CLUSTER_API_URL"},
     "cluster_audience": {"type": "str", "env": "CAMUNDA_CLUSTER_AUDIENCE"},
-    "keycloak_url": {"type": "str", "env": "CAMUNDA_KEYCLOAK_URL"},
-    "keycloak_realm": {"type": "str", "default": DEFAULT_REALM, "env": "CAMUNDA_KEYCLOAK_REALM"},
-    "keycloak_admin_realm": {"type": "str", "default": "master"},
-    "keycloak_admin_client_id": {"type": "str", "default": "admin-cli"},
-    "keycloak_admin_username": {"type": "str", "env": "CAMUNDA_KEYCLOAK_ADMIN_USERNAME"},
+    "keycloak_url": {"type": "str", "no_log": False, "env": "CAMUNDA_KEYCLOAK_URL"},
+    "keycloak_realm": {"type": "str", "no_log": False, "default": DEFAULT_REALM, "env": "CAMUNDA_KEYCLOAK_REALM"},
+    "keycloak_admin_realm": {"type": "str", "no_log": False, "default": "master"},
+    "keycloak_admin_client_id": {"type": "str", "no_log": False, "default": "admin-cli"},
+    "keycloak_admin_username": {"type": "str", "no_log": False, "env": "CAMUNDA_KEYCLOAK_ADMIN_USERNAME"},
     "keycloak_admin_password": {"type": "str", "no_log": True, "env": "CAMUNDA_KEYCLOAK_ADMIN_PASSWORD"},
     "validate_certs": {"type": "bool", "default": True, "env": "CAMUNDA_VALIDATE_CERTS"},
     "ca_path": {"type": "path", "env": "CAMUNDA_CA_PATH"},
@@ -153,7 +153,8 @@ def saas_cluster_rest_url(cluster_id, region=None, cluster_api_url=None):
 def version_tuple(version):
     """'8.8.0' -> (8, 8, 0); '8.9.0-alpha1' -> (8, 9, 0); missing or junk parts count as 0."""
     parts = []
-    for piece in str(version or "").split("-")[0].split("+")[0].split(".")[:3]:
+    core = str(version or "").split("-", 1)[0].split("+", 1)[0]
+    for piece in core.split(".")[:3]:
         digits = re.match(r"^\d+", piece)
         parts.append(int(digits.group(0)) if digits else 0)
     while len(parts) < 3:
@@ -355,12 +356,12 @@ class CamundaClient:
         return url.rstrip("/")
 
     def keycloak_admin_token_url(self):
-        return "{0}/realms/{1}/protocol/openid-connect/token".format(self.keycloak_base(),
-                                                                      seg(self.opt("keycloak_admin_realm")))
+        return "{0}/realms/{1}/protocol/openid-connect/token".format(
+            self.keycloak_base(), seg(self.opt("keycloak_admin_realm")))
 
     def keycloak_realm_token_url(self):
-        return "{0}/realms/{1}/protocol/openid-connect/token".format(self.keycloak_base(),
-                                                                      seg(self.opt("keycloak_realm")))
+        return "{0}/realms/{1}/protocol/openid-connect/token".format(
+            self.keycloak_base(), seg(self.opt("keycloak_realm")))
 
     def token_url(self):
         """The token URL a cluster client uses: camunda.oauth_url on SaaS, the realm's endpoint on Self-Managed

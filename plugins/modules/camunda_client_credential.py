@@ -30,13 +30,13 @@ description:
   - The Console API has no update call. When an existing client's permissions differ from O(permissions) the
     module warns and leaves it; use O(rotate=true) to replace it.
   - B(Self-Managed) (O(camunda.deployment=self_managed)), through the Keycloak admin API of
-    O(camunda.keycloak_realm): the client is found by its C(clientId) (= O(name)) and created as a confidential
+    O(camunda.keycloak_realm). The client is found by its C(clientId) (= O(name)) and created as a confidential
     client with service accounts enabled and an audience mapper for O(audience). Keycloak can read a secret
     again, so RV(client_secret) is always returned. O(rotate=true) regenerates the secret (the old secret stops
     working at once). On Camunda 8.8 and later, grant the client its authorizations in the Orchestration Cluster
     Identity afterwards.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
 attributes:

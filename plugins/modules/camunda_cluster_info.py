@@ -22,7 +22,7 @@ description:
   - The topology call needs no authorizations, so it proves authentication and audience, not the Camunda 8.8
     authorizations the Camunda Spoke needs to start processes.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
 attributes:
@@ -31,6 +31,7 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
 options:
   cluster_id:
     description:
@@ -283,7 +284,7 @@ def main():
         client_secret=dict(type="str", no_log=True),
         access_token=dict(type="str", no_log=True),
         audience=dict(type="str"),
-        token_url=dict(type="str"),
+        token_url=dict(type="str", no_log=False),
         minimum_version=dict(type="str", default="8.6", aliases=["min_version"]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,

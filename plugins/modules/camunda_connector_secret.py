@@ -27,7 +27,7 @@ description:
     C({{secrets.snUser}}) is read from E(SECRET_snUser)). With O(camunda.deployment=self_managed) the module
     fails and names the variables to set, instead of pretending to have stored them.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
 attributes:
@@ -233,7 +233,7 @@ def main():
         cluster_id=dict(type="str", required=True),
         name=dict(type="str"),
         value=dict(type="str", no_log=True),
-        secrets=dict(type="list", elements="dict", options=dict(
+        secrets=dict(type="list", elements="dict", no_log=False, options=dict(
             name=dict(type="str", required=True),
             value=dict(type="str", no_log=True),
         )),

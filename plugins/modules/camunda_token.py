@@ -13,8 +13,8 @@ short_description: Fetch one Camunda OAuth access token so later tasks and hosts
 version_added: 0.1.0
 description:
   - Fetches an OAuth 2.0 access token once (client credentials, form-encoded) and returns it with its expiry, so
-    later tasks pass it as O(camunda.access_token) (Console API, Keycloak admin API) or as the O(access_token)
-    of M(camunda.servicenow.camunda_cluster_info) instead of fetching a token each.
+    later tasks pass it as O(camunda.access_token) (Console API, Keycloak admin API) or as the C(access_token)
+    option of M(camunda.servicenow.camunda_cluster_info) instead of fetching a token each.
   - The SaaS token service allows about one token request per second per address and answers 429 beyond that
     (and blocks addresses that repeat failed requests). With C(run_once=true) a play over many hosts makes one
     token request; a task registered with C(run_once) sets the result on every host of the play.
@@ -32,7 +32,7 @@ description:
     with C(run_once) and C(register) requests exactly once per play and keeps the token in a registered
     variable that C(no_log) protects.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
 attributes:
@@ -41,6 +41,7 @@ attributes:
     description: Fetching a token changes nothing, so it also happens in check mode (later tasks need it).
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
 options:
   client_id:
     description:
@@ -187,7 +188,7 @@ def main():
         client_id=dict(type="str"),
         client_secret=dict(type="str", no_log=True),
         audience=dict(type="str"),
-        token_url=dict(type="str"),
+        token_url=dict(type="str", no_log=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_together=[("client_id", "client_secret")])
