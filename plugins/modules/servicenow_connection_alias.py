@@ -102,8 +102,9 @@ options:
     default: https
   port:
     description:
-      - The port, when not the protocol's default. Omit it to leave the port empty (a port set on the instance is
-        then cleared).
+      - The port, when not the protocol's default; it becomes part of the connection URL.
+      - When omitted, the port column is not managed (an empty integer column reads back as C(0) on the instance),
+        and the connection URL has no port.
     type: int
   base_path:
     description:
@@ -182,7 +183,7 @@ connection:
     url_builder: "true"
     host: lhr-1.zeebe.camunda.io
     protocol: https
-    port: ""
+    port: "0"
     base_path: /6b6b3969-a65c-4bdd-905e-c29102eebded
     connection_url: https://lhr-1.zeebe.camunda.io/6b6b3969-a65c-4bdd-905e-c29102eebded
     active: "true"
@@ -316,7 +317,7 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
         scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
         alias = find_exact(alias_rows, {"id": alias_id}, "connection alias")
     except RecordError as exc:
-        raise ConnectionAliasError("%s on %s." % (str(exc).rstrip("."), host))
+        raise ConnectionAliasError("%s (on %s)." % (str(exc).rstrip("."), host))
     if scope_record is None:
         raise ConnectionAliasError(
             "The application scope %s was not found on %s: install the Camunda Spoke (camunda.servicenow.servicenow_spoke) "
@@ -348,7 +349,7 @@ def resolve_credential(rows, reference, table, host):
     try:
         found = find_exact(rows, {"name": reference}, "credential")
     except RecordError as exc:
-        raise ConnectionAliasError("%s on %s: rename one of them or pass the credential's sys_id." % (str(exc).rstrip("."), host))
+        raise ConnectionAliasError("%s (on %s); the credential option also takes a sys_id." % (str(exc).rstrip("."), host))
     if found is None:
         raise ConnectionAliasError(
             "The credential %s was not found in %s on %s: create it first (camunda.servicenow.servicenow_credential) "
@@ -358,7 +359,7 @@ def resolve_credential(rows, reference, table, host):
 
 def desired_connection(params, alias, scope_record, credential_sys_id):
     base_path = normalize_base_path(params["base_path"])
-    port = "" if params["port"] is None else str(params["port"])
+    port = None if params["port"] is None else str(params["port"])  # None: not managed
     return dict(
         name=params["name"],
         connection_alias=normalize(alias["sys_id"]),
@@ -390,7 +391,7 @@ def choose_target(connections, params, alias, host):
     try:
         named = find_exact(connections, {"name": name}, "connection")
     except RecordError as exc:
-        raise ConnectionAliasError("%s on %s." % (str(exc).rstrip("."), host))
+        raise ConnectionAliasError("%s (on %s)." % (str(exc).rstrip("."), host))
     if named is not None and normalize(named.get("connection_alias")) != alias_sys_id:
         raise ConnectionAliasError(
             "The connection %s on %s is attached to another alias (%s), not %s: choose another name or move or delete "

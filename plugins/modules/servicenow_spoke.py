@@ -276,7 +276,7 @@ def failure_message(params, host, progress, results):
     words = [w for w in (progress.get("error"), progress.get("status_message"), progress.get("status_detail")) if w]
     for item in ((results or {}).get("batch_items") or []):
         text = normalize(item.get("status_message"))
-        if text:
+        if text and text.rstrip(".") not in [w.rstrip(".") for w in words]:
             words.append("%s: %s" % (normalize(item.get("name")) or normalize(item.get("id")) or "item", text))
     said = "; ".join(dict.fromkeys(w.rstrip(".") for w in words)) or "no message"
     hint = "check the installation in All > Application Manager and the CI/CD logs"

@@ -167,7 +167,7 @@ def test_duplicate_credential_names_fail():
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert "Found 2 credential records" in str(err.value)
-    assert "pass the credential's sys_id" in str(err.value)
+    assert str(err.value).endswith("(on sn.example.test); the credential option also takes a sys_id.")
 
 
 def test_credential_by_sys_id():
@@ -184,7 +184,7 @@ def test_create_then_nothing_changes():
     result = run(client)
     assert result["changed"] is True and result["action"] == "create"
     expected = conn_row()
-    del expected["sys_id"]
+    del expected["sys_id"], expected["port"]
     assert client.writes() == [("POST", "http_connection", expected)]
     assert result["connection"]["connection_url"] == URL
     assert result["diff"]["before"] == {} and result["diff"]["after"]["host"] == "lhr-1.zeebe.camunda.io"
@@ -202,6 +202,15 @@ def test_check_mode_writes_nothing_and_predicts():
     assert result["changed"] is True and result["action"] == "create"
     assert client.writes() == []
     assert result["connection"]["connection_url"] == URL
+
+
+def test_omitted_port_is_not_managed_and_a_given_port_is():
+    client = FakeClient(tables(connections=[conn_row(port="0")]))
+    assert run(client)["action"] == "none"
+    result = run(client, port=8443)
+    assert client.writes() == [("PATCH", "http_connection", CONN_ID, {
+        "port": "8443", "connection_url": "https://lhr-1.zeebe.camunda.io:8443" + BASE})]
+    assert result["diff"]["before"]["port"] == "0"
 
 
 def test_drift_fixes_exactly_the_field():
