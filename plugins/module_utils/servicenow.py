@@ -337,7 +337,12 @@ class ServiceNowClient:
         return dict(headers=headers, auth=auth)
 
     def request(self, method, path, params=None, json=None, expected=(200, 201, 204), retry=None, headers=None):
-        """An authenticated request to the instance (``path`` relative to the instance root)."""
+        """An authenticated request to the instance (``path`` relative to the instance root). Writes always carry
+        ``Content-Type: application/json``: the Table API answers 400 without it, even for a DELETE with no body."""
+        if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+            headers = dict(headers or {})
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/json"
         return self.transport.request(method, path, params=params, json=json, expected=expected, retry=retry,
                                       **self._auth_kwargs(headers))
 

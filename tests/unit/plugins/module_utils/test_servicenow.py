@@ -376,6 +376,8 @@ class TestTableApi:
         assert c.update("oauth_entity", "abc", {"active": "false"}) == {"sys_id": "abc", "active": "false"}
         assert fake_http.calls[0].json == {"active": "false"}
         assert c.delete("oauth_entity", "abc") is True
+        assert fake_http.calls[1].headers["Content-Type"] == "application/json"
+        assert fake_http.calls[1].body == ""
         assert c.delete("oauth_entity", "gone") is False
 
 

@@ -4,8 +4,10 @@
 
 """ServiceNowClient against the sandbox ServiceNow instance over TLS (loopback only).
 
-Uses ``tests/sandbox/harness.py``'s ``start_sandbox`` when it exists, else starts ``tests/sandbox/serve.py`` itself
-(with --max-lifetime, stopped at the end). Skipped with a reason when neither is available.
+Starts ``tests/sandbox/serve.py`` (the command from ``harness.serve_command`` when the harness is there) in a child
+that dies with the test process: ``ansible-test units`` runs each test in a fork that leaves with os._exit, so
+fixture teardown alone would leave servers behind (``harness.start_sandbox`` does not guard against that). Also
+stopped at teardown, and by itself after --max-lifetime. Skipped with a reason when the sandbox is not in the tree.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -41,9 +43,17 @@ def _die_with_parent():
         pass
 
 
+def _command(state_dir):
+    extra = ["--no-camunda", "--max-lifetime", "120"]
+    try:
+        import harness  # pylint: disable=import-outside-toplevel,import-error
+        return harness.serve_command(state_dir, 1, True, extra)
+    except (ImportError, AttributeError):
+        return [sys.executable, SERVE, "--state-dir", state_dir, "--instances", "1", "--tls"] + extra
+
+
 def _start_with_serve(state_dir):
-    process = subprocess.Popen([sys.executable, SERVE, "--state-dir", state_dir, "--tls", "--no-camunda",
-                                "--max-lifetime", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    process = subprocess.Popen(_command(state_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                preexec_fn=_die_with_parent)  # pylint: disable=subprocess-popen-preexec-fn
     atexit.register(_stop, process)
     info_file = os.path.join(state_dir, "sandbox.json")
@@ -75,28 +85,13 @@ def sandbox():
         pytest.skip("the sandbox (tests/sandbox/harness.py or serve.py) is not in this tree")
     sys.path.insert(0, SANDBOX_DIR)
     try:
-        try:
-            import harness  # pylint: disable=import-outside-toplevel,import-error
-            start = getattr(harness, "start_sandbox", None)
-        except ImportError:
-            start = None
         with tempfile.TemporaryDirectory() as state_dir:
-            if start is not None:
-                handle = start(state_dir=state_dir, tls=True)
-                info = handle.info if hasattr(handle, "info") else handle
-                try:
-                    yield info
-                finally:
-                    stop = getattr(handle, "stop", None)
-                    if stop is not None:
-                        stop()
-            else:
-                process, info = _start_with_serve(state_dir)
-                try:
-                    yield info
-                finally:
-                    _stop(process)
-                    process.stderr.close()
+            process, info = _start_with_serve(state_dir)
+            try:
+                yield info
+            finally:
+                _stop(process)
+                process.stderr.close()
     finally:
         sys.path.remove(SANDBOX_DIR)
 
