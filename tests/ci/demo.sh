@@ -22,9 +22,9 @@ export PATH="$VENV/bin:$PATH"
 echo "== Building and installing the collection camunda.servicenow (so its FQCNs resolve)"
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR/build" "$DEMO_DIR/collections"
+export ANSIBLE_COLLECTIONS_PATH="$DEMO_DIR/collections"
 ansible-galaxy collection build --force --output-path "$DEMO_DIR/build" . >/dev/null
 ansible-galaxy collection install --force --offline -p "$DEMO_DIR/collections" "$DEMO_DIR"/build/camunda-servicenow-*.tar.gz >/dev/null
-export ANSIBLE_COLLECTIONS_PATH="$DEMO_DIR/collections"
 export ANSIBLE_ROLES_PATH="$DEMO_DIR/roles"
 export ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 
