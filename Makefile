@@ -32,6 +32,9 @@ TEST_GATES ?= changelog-lint lint docs-lint sanity units ci-tests sandbox-tests 
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export ANSIBLE_NOCOLOR := 1
+ifdef CI
+export NO_COLOR := 1
+endif
 
 .PHONY: help venv farm get-pip sanity units sandbox-tests ci-tests integration lint changelog-lint docs-lint docs \
         build tarball-test ee molecule demo test test-matrix matrix-oldest matrix-newest clean
