@@ -121,14 +121,19 @@ molecule: venv ## molecule test (extensions/molecule)
 demo: ## Quick start against the local sandbox
 	@echo "demo: not available yet: it will start the sandbox and run playbooks/site.yml against it once the role and playbooks exist."
 
-test: venv ## All gates, fast first; prints each gate's time
-	@summary=""; total_start=$$(date +%s); \
+test: venv ## All gates, fast first; prints each gate's time (KEEP_GOING=1: run every gate, fail at the end)
+	@summary=""; failed=""; total_start=$$(date +%s); \
 	for gate in $(TEST_GATES); do \
-	    echo "=== make $$gate"; start=$$(date +%s); \
-	    if ! $(MAKE) $$gate; then echo "=== make $$gate FAILED after $$(( $$(date +%s) - start ))s" >&2; exit 1; fi; \
-	    summary="$$summary$$(printf '  %-15s %4ss' $$gate $$(( $$(date +%s) - start )))\n"; \
+	    echo "=== make $$gate"; start=$$(date +%s); status=ok; \
+	    if ! $(MAKE) $$gate; then \
+	        status=FAILED; failed="$$failed $$gate"; \
+	        echo "=== make $$gate FAILED after $$(( $$(date +%s) - start ))s" >&2; \
+	        if [ -z "$(KEEP_GOING)" ]; then exit 1; fi; \
+	    fi; \
+	    summary="$$summary$$(printf '  %-15s %4ss %s' $$gate $$(( $$(date +%s) - start )) $$status)\n"; \
 	done; \
-	printf "=== gate times\n$$summary  %-15s %4ss\n" total $$(( $$(date +%s) - total_start ))
+	printf "=== gate times\n$$summary  %-15s %4ss\n" total $$(( $$(date +%s) - total_start )); \
+	if [ -n "$$failed" ]; then echo "=== failed gates:$$failed" >&2; exit 1; fi
 
 test-matrix: ## sanity + units on the oldest (2.17/Python 3.12) and newest (2.21/Python 3.13) ansible-core
 	$(MAKE) matrix-oldest
