@@ -111,8 +111,8 @@ build: venv ## ansible-galaxy collection build into build/ and check what the ta
 tarball-test: build ## Install the tarball into an empty collections path and load every module's docs from it
 	$(BIN)/python tests/ci/tarball_test.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/tarball-install
 
-ee: build ## ansible-builder create into build/ee (the context an execution environment is built from)
-	$(BIN)/python tests/ci/ee_context.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/ee
+ee: venv ## ansible-builder create into build/ee and check the generated context (also part of ci-tests)
+	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ee tests/ci/test_execution_environment.py $(PYTEST_OPTS) -p no:cacheprovider
 
 molecule: venv ## molecule test (extensions/molecule)
 	@if [ -z "$$(find extensions/molecule -name molecule.yml -print -quit 2>/dev/null)" ]; then echo "molecule: no scenario yet in extensions/molecule (skipped)"; exit 0; fi; \

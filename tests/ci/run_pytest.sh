@@ -13,7 +13,7 @@ dir=$2
 shift 2
 python=${PYTHON:-python}
 
-if [ ! -d "$dir" ] || [ -z "$(find "$dir" \( -name 'test_*.py' -o -name '*_test.py' \) -print -quit)" ]; then
+if [ ! -e "$dir" ] || [ -z "$(find "$dir" \( -name 'test_*.py' -o -name '*_test.py' \) -print -quit)" ]; then
     echo "$name: no tests yet in $dir (skipped)"
     exit 0
 fi
