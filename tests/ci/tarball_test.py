@@ -45,7 +45,7 @@ def main(argv=None):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=dest, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
 
     try:
-        run(['ansible-galaxy', 'collection', 'install', '--offline', '-p', dest, tarball], env=env)
+        run(['ansible-galaxy', 'collection', 'install', '--offline', '--force', '-p', dest, tarball], env=env)
         root = os.path.join(dest, 'ansible_collections', 'camunda', 'servicenow')
 
         with open(os.path.join(root, 'MANIFEST.json')) as handle:

@@ -34,9 +34,9 @@ def tool(name):
     return path if os.path.exists(path) else name
 
 
-def run(command, cwd=None):
+def run(command, cwd=None, env=None):
     """Run a command and return its output; fail the test with the output when it fails."""
-    proc = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert proc.returncode == 0, '%s failed (%d):\n%s' % (' '.join(command), proc.returncode, proc.stdout)
     return proc.stdout
 
@@ -121,7 +121,9 @@ def test_ansible_builder_create_context(tarball):
 
 def test_introspection_of_installed_collection_yields_ee_requirements(tarball, tmp_path):
     dest = str(tmp_path / 'collections')
-    run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', dest, tarball])
+    # only the empty path counts: a copy installed elsewhere (~/.ansible/collections) must not satisfy the install
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=dest, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+    run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '--force', '-p', dest, tarball], env=env)
     pip_file = str(tmp_path / 'pip.txt')
     run([tool('ansible-builder'), 'introspect', '--sanitize', '--write-pip', pip_file, dest])
 
