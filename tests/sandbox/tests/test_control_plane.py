@@ -62,7 +62,7 @@ def test_fault_status_with_retry_after_for_k_matches(sn, sandbox):
 
 def test_fault_custom_body_and_unlimited(sn, sandbox):
     sandbox.control("POST", "/faults", json={"path": "sys_user", "status": 429, "body": {"error": "custom"}, "times": 0})
-    for _ in range(3):
+    for dummy in range(3):
         response = sn.table("sys_user")
         assert response.status_code == 429 and response.json() == {"error": "custom"}
     sandbox.control("DELETE", "/faults")

@@ -116,7 +116,7 @@ def test_hidden_reads_are_empty_lists_and_404_singles(sn):
 
 def test_rate_limit(sn):
     sn.flags(rate_limit=3, rate_limit_window=3600)
-    statuses = [sn.table("sys_user", sysparm_limit="1") for _ in range(4)]
+    statuses = [sn.table("sys_user", sysparm_limit="1") for dummy in range(4)]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429]
     first, denied = statuses[0], statuses[3]
     assert first.headers["X-RateLimit-Limit"] == "3"

@@ -27,7 +27,7 @@ def test_app_repo_install_succeeds(sn):
     assert progress_url == "%s/api/sn_cicd/progress/%s" % (sn.url, result["links"]["progress"]["id"])
     final, seen = _poll(sn, progress_url)
     assert final["status"] == "2" and final["status_label"] == "Successful" and final["percent_complete"] == 100
-    percents = [p for _, p in seen]
+    percents = [p for dummy, p in seen]
     assert percents == sorted(percents)  # rising
     assert any(status == "1" and 0 < p < 100 for status, p in seen)  # and visibly running on the way
     app = sn.one("sys_store_app", "scope=x_camun_camunda", sysparm_fields="sys_id,version,active,name")
@@ -44,7 +44,7 @@ def test_app_repo_install_succeeds(sn):
 def test_not_entitled_fails_with_status_3(sn):
     sn.flags(entitled=False)
     response = sn.request("POST", "/api/sn_cicd/app_repo/install", params={"sys_id": SPOKE_ID}, json={})
-    final, _ = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
+    final, dummy = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
     assert final["status"] == "3" and final["status_label"] == "Failed"
     assert "not entitled" in final["error"] and final["status_message"] == final["error"]
     assert sn.table("sys_store_app", sysparm_query="scope=x_camun_camunda").json()["result"] == []
@@ -52,11 +52,11 @@ def test_not_entitled_fails_with_status_3(sn):
 
 def test_unavailable_version_and_old_release_fail(sn):
     response = sn.request("POST", "/api/sn_cicd/app_repo/install", params={"scope": "x_camun_camunda", "version": "9.9.9"}, json={})
-    final, _ = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
+    final, dummy = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
     assert final["status"] == "3" and "9.9.9" in final["error"]
     sn.flags(release="Xanadu")
     response = sn.request("POST", "/api/sn_cicd/app_repo/install", params={"scope": "x_camun_camunda"}, json={})
-    final, _ = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
+    final, dummy = _poll(sn, response.json()["result"]["links"]["progress"]["url"])
     assert final["status"] == "3" and "Yokohama or later" in final["error"]
 
 
@@ -74,7 +74,7 @@ def test_batch_install_and_results(sn):
     links = response.json()["result"]["links"]
     results = sn.request("GET", links["results"]["url"][len(sn.url):]).json()["result"]
     assert results["batch_plan"]["state"] == "In progress"
-    final, _ = _poll(sn, links["progress"]["url"])
+    final, dummy = _poll(sn, links["progress"]["url"])
     assert final["status"] == "2"
     results = sn.request("GET", links["results"]["url"][len(sn.url):]).json()["result"]
     assert results["batch_plan"]["state"] == "Installed" and results["batch_plan"]["name"] == "Camunda spoke"
@@ -89,7 +89,7 @@ def test_batch_partial_when_not_entitled(sn):
     body = {"name": "b", "packages": [{"id": SPOKE_ID, "type": "application", "requested_version": "1.2.0"},
                                       {"id": "com.glide.hub.action_step.rest", "type": "plugin"}]}
     links = sn.request("POST", "/api/sn_cicd/app/batch/install", json=body).json()["result"]["links"]
-    final, _ = _poll(sn, links["progress"]["url"])
+    final, dummy = _poll(sn, links["progress"]["url"])
     assert final["status"] == "3"
     results = sn.request("GET", links["results"]["url"][len(sn.url):]).json()["result"]
     assert results["batch_plan"]["state"] == "Partial Install"

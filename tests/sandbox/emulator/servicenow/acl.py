@@ -39,14 +39,14 @@ def _allowed(roles, wanted):
 
 
 def can_read(roles, table):
-    read, _ = RULES.get(table, (set(), set()))
+    read, dummy = RULES.get(table, (set(), set()))
     return _allowed(roles, read)
 
 
 def can_write(roles, table):
     if READ_ONLY_ROLE in roles and "admin" not in roles:
         return False
-    _, write = RULES.get(table, (set(), set()))
+    dummy, write = RULES.get(table, (set(), set()))
     return _allowed(roles, write)
 
 

@@ -37,10 +37,10 @@ def check_password(db, data, user_name, password):
 def authenticate(db, data, request):
     """The user name the request acts as, or None (the caller answers 401)."""
     header = request.headers.get("Authorization", "")
-    scheme, _, credentials = header.partition(" ")
+    scheme, dummy, credentials = header.partition(" ")
     if scheme.lower() == "basic":
         try:
-            user_name, _, password = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")
+            user_name, dummy, password = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
         return user_name if check_password(db, data, user_name, password) else None
@@ -83,8 +83,8 @@ def token_endpoint(db, data, flags, request):
     clients = [row for row in db.select("oauth_entity", "", [("client_id", form.get("client_id", ""))])[0]
                if row.get("type") == "client" and row.get("active") == "true"]
     client = clients[0] if clients else None
-    if client is None or not secrets.compare_digest(db.decrypt(client.get("client_secret", "")).encode("utf-8"),
-                                                     form.get("client_secret", "").encode("utf-8")):
+    stored_secret = db.decrypt(client.get("client_secret", "")) if client else ""
+    if client is None or not secrets.compare_digest(stored_secret.encode("utf-8"), form.get("client_secret", "").encode("utf-8")):
         return _oauth_error(401, "server_error", "access_denied")
     lifetime = int(flags["token_lifetime"])
     refresh_lifetime = int(client.get("refresh_token_lifespan") or 8640000)

@@ -70,7 +70,7 @@ class Database:
 
     def column(self, table, field):
         """The column a (possibly dot-walked) field ends on, or None when any part is unknown."""
-        head, _, rest = field.partition(".")
+        head, dummy, rest = field.partition(".")
         column = self.schema.columns(table).get(head)
         if column is None or not rest:
             return column
@@ -79,7 +79,7 @@ class Database:
         return self.column(column.reference, rest)
 
     def value_of(self, table, row, field):
-        head, _, rest = field.partition(".")
+        head, dummy, rest = field.partition(".")
         value = row.get(head, "")
         if not rest:
             return value
@@ -221,4 +221,3 @@ class Database:
             else:
                 out[name] = value
         return out
-

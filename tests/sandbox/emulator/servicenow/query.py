@@ -117,7 +117,7 @@ def bind(query, is_valid):
             if kept:
                 kept_clauses.append(kept)
         clauses[:] = kept_clauses
-    query.invalid.extend(f for f, _ in query.order if not is_valid(f))
+    query.invalid.extend(f for f, dummy in query.order if not is_valid(f))
     query.order = [(f, d) for f, d in query.order if is_valid(f)]
     return query
 
@@ -163,7 +163,7 @@ def test(term, actual):
     if op == "ANYTHING":
         return True
     if op == "BETWEEN":
-        low, _, high = value.partition("@")
+        low, dummy, high = value.partition("@")
         return actual != "" and _compare(actual, low) >= 0 and _compare(actual, high) <= 0
     if actual == "":
         return False

@@ -117,8 +117,8 @@ CHOICE_LABELS[("oauth_entity_profile", "grant_type")] = CHOICE_LABELS[("oauth_en
 
 
 def _parse(spec):
-    kind, _, default = spec.partition("=")
-    kind, _, target = kind.partition(":")
+    kind, dummy, default = spec.partition("=")
+    kind, dummy, target = kind.partition(":")
     return {"type": kind, "reference": target or None, "default": default}
 
 

@@ -61,7 +61,7 @@ def seed(db, data, flags, published=None):
     data["passwords"] = {}
     users = {}
     for key, (user_name, full_name, user_roles) in USERS.items():
-        first, _, last = full_name.partition(" ")
+        first, dummy, last = full_name.partition(" ")
         row = _add(db, "sys_user", {"user_name": user_name, "name": full_name, "first_name": first, "last_name": last,
                                     "email": "%s@sandbox.invalid" % user_name})
         for role in user_roles:
