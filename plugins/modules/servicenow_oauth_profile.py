@@ -449,7 +449,8 @@ def ensure_present(client, params, check_mode, host):
 
 def ensure_absent(client, params, check_mode, host):
     rows_entity, rows_profile = client.batch_get(read_requests(params, with_script=False))
-    entity = records.find_exact(rows_entity, {"name": params["name"]}, ENTITY_WHAT)
+    # Same check as for present: never delete an OAuth client (type client) that happens to share the name.
+    entity = find_entity(rows_entity, params["name"])
     profiles = entity_profiles(client, rows_profile, entity["sys_id"]) if entity else []
     the_plan = records.plan(entity, dict((k, None) for k in ENTITY_FIELDS if k != "sys_id"), state="absent")
     if the_plan.action == "delete" and not check_mode:

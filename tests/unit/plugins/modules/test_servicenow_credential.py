@@ -219,3 +219,19 @@ def test_the_post_carries_a_lookup_that_finds_the_credential_again():
     assert lookup()["sys_id"] == "1" * 32
     fake.tables["oauth_2_0_credentials"] = []
     assert lookup() is None
+
+
+class FakeModule:
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+
+
+def test_run_dispatches_on_state_and_names_the_instance_url_in_messages():
+    fake = FakeInstance()
+    fake.base_url = HOST
+    with pytest.raises(mod.CredentialError) as err:
+        mod.run(FakeModule(params()), fake)
+    assert "not found on https://sn.example.test;" in str(err.value)
+    result = mod.run(FakeModule(params(state="absent"), check_mode=True), fake)
+    assert result["changed"] is False and result["record"] == {}

@@ -411,3 +411,26 @@ def test_posts_carry_a_lookup_that_finds_the_record_again():
     fake.tables["oauth_entity_profile"] = []
     assert entity_lookup() is None and profile_lookup() is None
     assert ("GET", "oauth_entity", "name=Camunda OAuth") in fake.calls
+
+
+def test_absent_refuses_to_delete_a_record_of_another_type():
+    fake = in_place()
+    fake.tables["oauth_entity"][0]["type"] = "client"
+    with pytest.raises(mod.ProfileError):
+        mod.ensure_absent(fake, params(state="absent"), False, HOST)
+    assert fake.writes() == []
+
+
+class FakeModule:
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+
+
+def test_run_dispatches_on_state_and_names_the_instance_url_in_messages():
+    fake = FakeInstance()
+    fake.base_url = HOST
+    with pytest.raises(mod.ProfileError) as err:
+        mod.run(FakeModule(params()), fake)
+    assert "on https://sn.example.test;" in str(err.value)
+    assert mod.run(FakeModule(params(state="absent")), fake) == dict(changed=False, record={}, diff=dict(before={}, after={}))
