@@ -81,8 +81,8 @@ integration: farm ## ansible-test integration against the sandbox (started and a
 	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
 
 lint: venv ## ansible-lint (production profile) and yamllint
-	yamllint --strict .
-	ansible-lint --profile production
+	@rc=0; yamllint --strict . || rc=1; ansible-lint --profile production || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "lint: yamllint or ansible-lint found problems (see above)" >&2; fi; exit $$rc
 
 changelog-lint: venv ## antsibull-changelog lint (fragments and config)
 	antsibull-changelog lint
