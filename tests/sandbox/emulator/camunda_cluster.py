@@ -55,6 +55,7 @@ def _api_available(api, version):
 
 class ClusterService:
     name = "camunda_cluster"
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
 
     def __init__(self, state):
         self.state = state
@@ -113,6 +114,7 @@ class ClusterService:
 
 class SmClusterService:
     name = "sm_cluster"
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
 
     def __init__(self, sm_state):
         self.state = sm_state

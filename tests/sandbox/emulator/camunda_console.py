@@ -18,6 +18,7 @@ ROUTE = re.compile(r"^/clusters(?:/(?P<cluster>[^/]+)(?:/(?P<kind>clients|secret
 
 class ConsoleService:
     name = "camunda_console"
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
 
     def __init__(self, state):
         self.state = state

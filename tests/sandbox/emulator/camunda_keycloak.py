@@ -179,6 +179,7 @@ def _has_audience_mapper(client, audience):
 
 class KeycloakService:
     name = "keycloak"
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
 
     def __init__(self, state):
         self.state = state

@@ -26,6 +26,7 @@ def _oauth_error(status, error, description, headers=None):
 
 class LoginService:
     name = "camunda_login"
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
 
     def __init__(self, state):
         self.state = state

@@ -21,9 +21,22 @@ IDLE_TIMEOUT = 30  # seconds a keep-alive connection may sit idle before its thr
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse TLS connections under load
-    server_version = "ServiceNow"  # what a client sees in Server:; no Python version leaks into logs
+    server_version = ""  # no Python version leaks into Server:; each service says what it sends (version_string)
     sys_version = ""
     timeout = IDLE_TIMEOUT
+
+    def version_string(self):
+        """The ``Server`` header of this port's service: its ``server_header`` attribute, none when that is empty."""
+        return getattr(self.server.owner.service, "server_header", "")
+
+    def send_response(self, code, message=None):
+        # BaseHTTPRequestHandler always sends Server:; skip it for services whose real counterpart sends none.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        server = self.version_string()
+        if server:
+            self.send_header("Server", server)
+        self.send_header("Date", self.date_time_string())
 
     def log_message(self, *args):  # the control plane keeps the request log; stderr stays quiet
         pass

@@ -172,3 +172,15 @@ def test_restart_keeps_state(tmp_path):
     finally:
         second.close()
     assert not os.path.exists(tmp_path / "sandbox.json")
+
+
+def test_server_header_is_per_service(box):
+    """Only the ServiceNow ports say ``Server: ServiceNow``; a Camunda port never claims to be ServiceNow."""
+    services = box.info["services"]
+    sn = box.info["servicenow"][0]
+    response = box.req("GET", sn["url"] + "/api/now/table/sys_user", headers={"Accept": "application/json"})
+    assert response.status_code == 401 and response.headers["Server"] == "ServiceNow"
+    for name in ("camunda_login", "camunda_console", "camunda_cluster", "keycloak", "sm_cluster"):
+        response = box.req("GET", services[name] + "/no-such-path")
+        assert "Server" not in response.headers, (name, response.headers.get("Server"))
+        assert "Python" not in json.dumps(dict(response.headers))

@@ -24,6 +24,7 @@ BATCH_PATH = re.compile(r"^/api/now/(?:v1/)?batch/?$")
 
 class ServiceNowInstance:
     kind = "servicenow"
+    server_header = "ServiceNow"  # the Server: header a real instance sends
 
     def __init__(self, name, state_dir, flags, base_url=""):
         self.name = name
