@@ -92,7 +92,17 @@ def test_references_and_display_values(sn):
     assert plain["oauth_entity"] == entity["sys_id"]
     shown = sn.one("oauth_entity_profile", "oauth_entity=%s" % entity["sys_id"], sysparm_display_value="true",
                    sysparm_fields="oauth_entity,grant_type,default,sys_scope")
-    assert shown == {"oauth_entity": "Ref Test", "grant_type": "Client Credentials", "default": "true", "sys_scope": "Global"}
+    # display_value=true: a reference is {display_value, link} (no sys_id), unless links are excluded [I]
+    assert shown == {"oauth_entity": {"display_value": "Ref Test",
+                                      "link": "%s/api/now/table/oauth_entity/%s" % (sn.url, entity["sys_id"])},
+                     "grant_type": "Client Credentials", "default": "true",
+                     "sys_scope": {"display_value": "Global", "link": "%s/api/now/table/sys_scope/global" % sn.url}}
+    flat = sn.one("oauth_entity_profile", "oauth_entity=%s" % entity["sys_id"], sysparm_display_value="true",
+                  sysparm_exclude_reference_link="true", sysparm_fields="oauth_entity,sys_scope")
+    assert flat == {"oauth_entity": "Ref Test", "sys_scope": "Global"}
+    # choice fields are queried by value, not by label (§4)
+    assert sn.table("oauth_entity_profile", sysparm_query="oauth_entity=%s^grant_type=Client Credentials" % entity["sys_id"],
+                    sysparm_query_no_domain="true").json()["result"] == []
     both = sn.one("oauth_entity_profile", "oauth_entity=%s" % entity["sys_id"], sysparm_display_value="all",
                   sysparm_fields="oauth_entity,grant_type")
     assert both == {"oauth_entity": {"display_value": "Ref Test", "value": entity["sys_id"],
@@ -138,10 +148,17 @@ def test_credentials_and_connections_inherit(sn):
     connection = sn.create("http_connection", {"name": "Camunda API Connection", "connection_alias": alias["sys_id"],
                                                "credential": credential["sys_id"], "host": "bru-2.zeebe.camunda.io"}).json()["result"]
     assert connection["protocol"] == "https" and connection["url_builder"] == "false" and connection["sys_domain"]["value"] == "global"
-    parent = sn.one("sys_connection", "name=Camunda API Connection", sysparm_fields="sys_class_name,host")
-    assert parent == {"sys_class_name": "http_connection", "host": "bru-2.zeebe.camunda.io"}
-    app = sn.one("sys_scope", "scope=x_camun_camunda", sysparm_fields="sys_class_name,version,name")
+    # Read through the parent, a child row shows the parent's columns only: host is an http_connection column.
+    parent = sn.one("sys_connection", "name=Camunda API Connection", sysparm_fields="sys_class_name,host,name")
+    assert parent == {"sys_class_name": "http_connection", "name": "Camunda API Connection"}
+    whole = sn.one("sys_connection", "name=Camunda API Connection")
+    assert "host" not in whole and "url_builder" not in whole and whole["connection_alias"]["value"] == alias["sys_id"]
+    assert sn.one("http_connection", "name=Camunda API Connection", sysparm_fields="host") == {"host": "bru-2.zeebe.camunda.io"}
+    # a child's column in a parent-table query is an unknown field: the term is dropped, not applied
+    assert len(sn.table("sys_connection", sysparm_query="host=nowhere").json()["result"]) == 1
+    app = sn.one("sys_scope", "scope=x_camun_camunda", sysparm_fields="sys_class_name,version,name,latest_version")
     assert app == {"sys_class_name": "sys_store_app", "version": "1.2.0", "name": "Camunda Spoke"}
+    assert "latest_version" in sn.one("sys_store_app", "scope=x_camun_camunda")
     assert sn.table("sys_app", sysparm_query="scope=x_camun_camunda").json()["result"] == []
 
 

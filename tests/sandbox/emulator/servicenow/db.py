@@ -197,22 +197,29 @@ class Database:
     # --- output ---
 
     def format(self, table, row, fields=None, display="false", exclude_link=False, base_url=""):
-        """One record as the Table API returns it (§4 "Reference fields", sysparm_display_value)."""
-        columns = self.schema.columns(row["sys_class_name"])
+        """One record as the Table API returns it (§4 "Reference fields", sysparm_display_value).
+
+        ``table`` is the table the request named: a row of a child table read through its parent (``sys_scope``
+        for a ``sys_store_app`` row) shows the parent's columns only, as an instance does; ``sys_class_name``
+        still names the child.
+        """
+        columns = self.schema.columns(table)
         names = fields if fields is not None else [n for n in columns if not n.startswith("__")]
         out = {}
         for name in names:
-            column = self.column(row["sys_class_name"], name)
+            column = self.column(table, name)
             if column is None:
-                continue  # sysparm_fields: invalid fields are ignored
-            value = self.value_of(row["sys_class_name"], row, name)
+                continue  # sysparm_fields: invalid fields (and a child table's columns) are ignored
+            value = self.value_of(table, row, name)
             link = None
             if column.reference and value and not exclude_link:
                 link = "%s/api/now/table/%s/%s" % (base_url, column.reference, value)
             if display == "true":
-                out[name] = self.display_value(row["sys_class_name"], row, name)
+                shown = self.display_value(table, row, name)
+                # A reference keeps its link next to the display value unless links are excluded [I].
+                out[name] = {"display_value": shown, "link": link} if link else shown
             elif display == "all":
-                item = {"display_value": self.display_value(row["sys_class_name"], row, name), "value": value}
+                item = {"display_value": self.display_value(table, row, name), "value": value}
                 if link:
                     item["link"] = link
                 out[name] = item
