@@ -52,6 +52,29 @@ def test_token_lifetime_flag_and_natural_expiry(sn):
     assert _bearer_get(sn, body["access_token"]).status_code == 401
 
 
+def test_token_lifetime_follows_the_client_record(sn):
+    # §2.1: oauth_entity.access_token_lifespan (default 1800) sets expires_in; the flag only caps it.
+    client = sn.info["oauth_client"]
+    record = sn.one("oauth_entity", "client_id=%s" % client["client_id"], sysparm_fields="sys_id,access_token_lifespan")
+    assert record["access_token_lifespan"] == "1800"
+    assert sn.patch("oauth_entity", record["sys_id"], {"access_token_lifespan": "2"}).status_code == 200
+    body = _password_grant(sn).json()
+    assert body["expires_in"] == 1
+    time.sleep(2.1)
+    assert _bearer_get(sn, body["access_token"]).status_code == 401
+
+
+def test_client_credentials_grant_needs_washington_dc(sn):
+    # §5 (KB1645212): inbound client credentials are supported since Washington DC, even with the property set.
+    client = sn.info["oauth_client"]
+    form = {"grant_type": "client_credentials", "client_id": client["client_id"], "client_secret": client["client_secret"]}
+    sn.flags(client_credentials_grant=True, release="Vancouver")
+    response = sn.token(**form)
+    assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+    sn.flags(release="Washingtondc")
+    assert sn.token(**form).status_code == 200
+
+
 def test_token_endpoint_failures(sn):
     client = sn.info["oauth_client"]
     bad = sn.token(grant_type="password", client_id=client["client_id"], client_secret="wrong", username="admin", password="x")

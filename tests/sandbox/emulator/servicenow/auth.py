@@ -9,7 +9,7 @@ import secrets
 import time
 
 from ..http import json_response
-from .seed import CC_PROPERTY
+from .seed import CC_PROPERTY, release_at_least
 
 
 def user_roles(db, user_name):
@@ -62,6 +62,15 @@ def _oauth_error(status, error, description):
     return json_response(status, {"error_description": description, "error": error}, {"Cache-Control": "no-store"})
 
 
+def _int(text, default):
+    """A positive integer column value, or ``default``."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
 def _issue(data, user_name, client_id, kind, lifetime):
     token = secrets.token_urlsafe(64)
     now = time.time()
@@ -86,7 +95,9 @@ def token_endpoint(db, data, flags, request):
     stored_secret = db.decrypt(client.get("client_secret", "")) if client else ""
     if client is None or not secrets.compare_digest(stored_secret.encode("utf-8"), form.get("client_secret", "").encode("utf-8")):
         return _oauth_error(401, "server_error", "access_denied")
-    lifetime = int(flags["token_lifetime"])
+    # §2.1: the client record's access_token_lifespan (default 1800) sets the lifetime; the instance-wide
+    # token_lifetime flag caps it, so tests can shorten every token.
+    lifetime = min(int(flags["token_lifetime"]), _int(client.get("access_token_lifespan"), 1800))
     refresh_lifetime = int(client.get("refresh_token_lifespan") or 8640000)
     body = {"scope": form.get("scope") or "useraccount", "token_type": "Bearer", "expires_in": lifetime - 1}
     if grant == "password":
@@ -103,6 +114,9 @@ def token_endpoint(db, data, flags, request):
         user_name = record["user"]
         body["access_token"] = _issue(data, user_name, client["client_id"], "access", lifetime)
     elif grant == "client_credentials":
+        if not release_at_least(flags["release"], "Washingtondc"):
+            # §5 (KB1645212): inbound client credentials exist since Washington DC; older releases do not know the grant.
+            return _oauth_error(400, "unsupported_grant_type", "unsupported grant type: client_credentials")
         # §5: inbound client credentials only while the property is true and the client has an application user.
         prop = db.select("sys_properties", "", [("name", CC_PROPERTY)])[0]
         app_user = db.get("sys_user", client.get("user", ""))

@@ -12,20 +12,16 @@ import time
 from ..http import json_response
 from . import acl
 from .errors import error, not_authorized
-from .seed import PLUGINS, SPOKE, install_spoke
+from .seed import PLUGINS, SPOKE, install_spoke, release_at_least
 
 STATUS_LABELS = {"0": "Pending", "1": "Running", "2": "Successful", "3": "Failed", "4": "Canceled"}
-RELEASES = ["Tokyo", "Utah", "Vancouver", "Washingtondc", "Xanadu", "Yokohama", "Zurich", "Australia"]
-
-
 def _jobs(ctx):
     return ctx.data.setdefault("cicd", {})
 
 
 def _release_ok(release):
-    # §1 CAM-PREREQ: the spoke needs Yokohama or newer. Unknown names are taken to be newer releases.
-    name = (release or "").capitalize()
-    return name not in RELEASES or RELEASES.index(name) >= RELEASES.index("Yokohama")
+    # §1 CAM-PREREQ: the spoke needs Yokohama or newer.
+    return release_at_least(release, "Yokohama")
 
 
 def _spoke_problem(ctx, version):

@@ -34,6 +34,15 @@ PLUGINS = {
 
 CC_PROPERTY = "glide.oauth.inbound.client.credential.grant_type.enabled"
 
+RELEASES = ["Tokyo", "Utah", "Vancouver", "Washingtondc", "Xanadu", "Yokohama", "Zurich", "Australia"]
+
+
+def release_at_least(release, oldest):
+    """Is the family ``release`` (the ``release`` flag, e.g. ``Yokohama``) ``oldest`` or newer? Unknown names are
+    taken to be newer releases."""
+    name = (release or "").capitalize()
+    return name not in RELEASES or RELEASES.index(name) >= RELEASES.index(oldest)
+
 SPOKE = {
     # §1: the Store listing ID; INFERRED to be the sys_store_app sys_id (the collection resolves by scope anyway).
     "sys_id": "aac1b64fc3803290ef46d0af050131d0",
