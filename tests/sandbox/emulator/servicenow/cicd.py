@@ -15,6 +15,8 @@ from .errors import error, not_authorized
 from .seed import PLUGINS, SPOKE, install_spoke, release_at_least
 
 STATUS_LABELS = {"0": "Pending", "1": "Running", "2": "Successful", "3": "Failed", "4": "Canceled"}
+
+
 def _jobs(ctx):
     return ctx.data.setdefault("cicd", {})
 

@@ -43,6 +43,7 @@ def release_at_least(release, oldest):
     name = (release or "").capitalize()
     return name not in RELEASES or RELEASES.index(name) >= RELEASES.index(oldest)
 
+
 SPOKE = {
     # §1: the Store listing ID; INFERRED to be the sys_store_app sys_id (the collection resolves by scope anyway).
     "sys_id": "aac1b64fc3803290ef46d0af050131d0",
