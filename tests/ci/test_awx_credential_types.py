@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -50,6 +51,16 @@ def test_secret_and_required_fields():
     secrets = sorted(f["id"] for f in camunda["inputs"]["fields"] if f.get("secret"))
     assert secrets == ["client_secret", "keycloak_admin_password"]
     assert camunda["inputs"]["required"] == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_secret_fields_go_into_variables_awx_masks_in_the_stored_job_environment(kind):
+    """AWX stores a job's environment with values of names matching API|TOKEN|KEY|SECRET|PASS masked."""
+    definition = act.load(kind)
+    secret = set(f["id"] for f in definition["inputs"]["fields"] if f.get("secret"))
+    for env, template in definition["injectors"]["env"].items():
+        if act.TEMPLATE_FIELD.match(template).group(1) in secret:
+            assert re.search("API|TOKEN|KEY|SECRET|PASS", env, re.I), env
 
 
 def test_empty_credential_renders_the_module_defaults():
