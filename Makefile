@@ -116,7 +116,7 @@ ee: venv ## ansible-builder create into build/ee and check the generated context
 
 molecule: venv ## molecule test (extensions/molecule)
 	@if [ -z "$$(find extensions/molecule -name molecule.yml -print -quit 2>/dev/null)" ]; then echo "molecule: no scenario yet in extensions/molecule (skipped)"; exit 0; fi; \
-	cd extensions && molecule test --all
+	molecule test --all
 
 demo: ## Quick start against the local sandbox
 	@echo "demo: not available yet: it will start the sandbox and run playbooks/site.yml against it once the role and playbooks exist."
