@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     Transport, TransportError, parse_service_error)
 
@@ -82,7 +83,7 @@ def camunda_argument_spec():
     return {"camunda": {"type": "dict", "apply_defaults": True, "options": options}}
 
 
-class CamundaError(Exception):
+class CamundaError(ModuleError):
     """One sentence a user can act on; never a secret."""
 
     def __init__(self, message, status=None):
@@ -501,6 +502,12 @@ class KeycloakAdmin:
 
     def _path(self, *parts):
         return "/admin/realms/" + seg(self.realm) + "/clients" + "".join("/" + seg(p) for p in parts)
+
+    def list_clients(self, client_id_prefix=None):
+        """The realm's clients (``clientId`` starting with ``client_id_prefix`` when given: Keycloak's search)."""
+        params = {"clientId": client_id_prefix, "search": "true"} if client_id_prefix else None
+        rows = self._call("Listing the clients", "GET", self._path(), params=params).json() or []
+        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
     def find_client(self, client_id):
         """The client whose clientId is exactly ``client_id``, or None (Keycloak's search is a prefix search)."""

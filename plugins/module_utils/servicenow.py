@@ -23,7 +23,9 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils import runner
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     Response,
     Transport,
@@ -242,13 +244,14 @@ def _normalize_request(item):
     """A batch_get item (a dict with table/query/fields/limit[/id], or an (id, table, query, fields, limit) tuple)."""
     if isinstance(item, dict):
         return dict(id=item.get("id"), table=item["table"], query=item.get("query"), fields=item.get("fields"),
-                    limit=item.get("limit"))
+                    limit=item.get("limit"), optional=bool(item.get("optional")))
     item = tuple(item)
     if len(item) == 5:
-        return dict(id=item[0], table=item[1], query=item[2], fields=item[3], limit=item[4])
+        return dict(id=item[0], table=item[1], query=item[2], fields=item[3], limit=item[4], optional=False)
     if len(item) == 4:
-        return dict(id=None, table=item[0], query=item[1], fields=item[2], limit=item[3])
-    raise ValueError("a batch_get item is a dict or (id, table, query, fields, limit), not {0!r}".format(item))
+        return dict(id=None, table=item[0], query=item[1], fields=item[2], limit=item[3], optional=False)
+    raise ValueError("a batch_get item is a dict or (id, table, query, fields, limit), not a {0} of {1} items".format(
+        type(item).__name__, len(item)))
 
 
 def _result_rows(data):
@@ -409,14 +412,60 @@ class ServiceNowClient:
         response = self.request("DELETE", self.table_path(table, normalize(sys_id)), expected=(200, 204, 404))
         return response.status != 404
 
+    def apply_plan(self, table, the_plan, check_mode, fields=None, what="record", lookup=None):
+        """Carry out a records.Plan on ``table`` (create/update/delete, nothing in check mode) and return the
+        standard result ``{changed, diff, record}`` (saved record verified against the payload, secrets masked).
+        ``lookup()`` finds the record again: a POST that failed in a retryable way is repeated only when the record
+        is still absent."""
+        sys_id = (the_plan.current or {}).get("sys_id")
+        return records.apply_plan(
+            the_plan, check_mode,
+            create=lambda payload: self.create(table, payload, fields=fields, lookup=lookup),
+            update=lambda payload: self.update(table, sys_id, payload, fields=fields),
+            delete=lambda: self.delete(table, sys_id),
+            what=what, service="ServiceNow ({0})".format(self.base_url), fields=fields,
+        )
+
+    # -- other APIs -----------------------------------------------------------------------------------------------
+
+    def call_json(self, method, path, body=None, expected=(200, 201, 204)):
+        """A JSON call to an API other than Table/Batch (the CI/CD API, say): the ``result`` member of the answer,
+        or the whole parsed body when it has none. ``path`` is relative to the instance root."""
+        response = self.request(method, path, json=body, expected=expected)
+        payload = response.json()
+        if isinstance(payload, dict) and "result" in payload:
+            return payload["result"]
+        return payload
+
     # -- Batch API ------------------------------------------------------------------------------------------------
 
     def batch_get(self, requests):
         """Several Table API reads in one round trip (``POST /api/now/v1/batch``); returns one list of rows per
-        request, in order. Items are dicts ``{table, query, fields, limit[, id]}`` or
+        request, in order. Items are dicts ``{table, query, fields, limit[, id][, optional]}`` or
         ``(id, table, query, fields, limit)`` tuples. When the instance refuses the Batch API (403/404) the reads
-        are done one by one, and the client remembers that for the rest of the run."""
+        are done one by one, and the client remembers that for the rest of the run.
+
+        An item with ``optional=True`` whose table the instance refuses (403, an ACL) reads as None instead of
+        failing the whole call; that costs one more batch without it. A refused item that is not optional fails."""
         items = [_normalize_request(item) for item in requests]
+        skipped = set()
+        while True:
+            index = [n for n in range(len(items)) if n not in skipped]
+            try:
+                rows = self._batch_get([items[n] for n in index])
+            except TransportError as exc:
+                refused = [n for n in index if items[n]["optional"] and exc.status == 403
+                           and (exc.path or "").rstrip("/").endswith("/table/" + items[n]["table"])]
+                if not refused:
+                    raise
+                skipped.update(refused)
+                continue
+            out = [None] * len(items)
+            for n, value in zip(index, rows):
+                out[n] = value
+            return out
+
+    def _batch_get(self, items):
         if not items:
             return []
         if len(items) == 1 or self.batch_unavailable:
@@ -471,11 +520,31 @@ class ServiceNowClient:
         raise error
 
 
-def fail_json_kwargs(exc):
-    """``module.fail_json(**fail_json_kwargs(exc))`` for a TransportError or RecordError (one sentence, no secret)."""
-    if hasattr(exc, "to_fail_json"):
-        return exc.to_fail_json()
-    return dict(msg=str(exc))
+# Kept here for callers of the first releases; modules use runner.run_module.
+fail_json_kwargs = runner.fail_json_kwargs
+
+SYS_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def is_sys_id(value):
+    """True when ``value`` looks like a sys_id (32 lowercase hex digits)."""
+    return bool(SYS_ID_RE.match(str(value or "")))
+
+
+def name_or_sys_id_query(reference):
+    """The encoded query that finds a record given by name or by sys_id (an option that takes either)."""
+    if is_sys_id(reference):
+        return "sys_id={0}^ORname={0}".format(reference)
+    return "name={0}".format(escape_query_value(reference))
+
+
+def find_by_name_or_sys_id(rows, reference, what="record"):
+    """The row whose sys_id is ``reference``, else the one row named exactly ``reference``, else None; two rows
+    with that name raise RecordError naming their sys_ids (never a silent pick)."""
+    by_id = [row for row in rows or [] if isinstance(row, dict) and normalize(row.get("sys_id")) == reference]
+    if by_id:
+        return by_id[0]
+    return find_exact(rows, {"name": reference}, what)
 
 
 def _env_sentence(names):

@@ -227,7 +227,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, saas_cluster_rest_url,
     split_rest_url)
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, plan
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import plan
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 ROTATION_SUFFIX_LEN = 16  # "-r" + YYYYMMDDHHMMSS
 MAX_NAME = 50
@@ -510,13 +511,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     client = CamundaClient(module.params["camunda"])
-    try:
-        result, warnings = run(module, client, client.clock())
-    except (CamundaError, RecordError) as err:
-        module.fail_json(msg=str(err))
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, client, client.clock()))
 
 
 if __name__ == "__main__":

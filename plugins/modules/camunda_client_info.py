@@ -111,8 +111,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, seg)
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address)
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
 def select_clients(rows, name_prefix=None, name_pattern=None):
@@ -159,17 +159,25 @@ def cluster_view(data, cluster_id):
 
 def list_rows(client, cluster_id, name_prefix):
     if client.deployment == SELF_MANAGED:
-        keycloak = client.keycloak()
-        params = {"clientId": name_prefix, "search": "true"} if name_prefix else None
-        headers = {"Authorization": "Bearer " + client.keycloak_token()}
-        try:
-            rows = keycloak.transport.request("GET", "/admin/realms/" + seg(keycloak.realm) + "/clients", params=params,
-                                              headers=headers, expected=(200,)).json() or []
-        except TransportError as err:
-            raise CamundaError("Listing the clients of realm {0!r} failed: {1}".format(keycloak.realm, err),
-                               status=err.status)
-        return [{"clientId": r.get("clientId"), "name": r.get("clientId")} for r in rows if isinstance(r, dict)]
+        rows = client.keycloak().list_clients(name_prefix)
+        return [{"clientId": r.get("clientId"), "name": r.get("clientId")} for r in rows]
     return client.console(cluster_id).list_clients()
+
+
+def run(module, client):
+    params = module.params
+    if params["name_pattern"]:
+        try:
+            re.compile(params["name_pattern"])
+        except re.error as err:
+            raise CamundaError("name_pattern '{0}' is not a valid regular expression ({1}); fix the pattern".format(
+                params["name_pattern"], err))
+    rows = list_rows(client, params["cluster_id"], params["name_prefix"])
+    cluster = {}
+    if params["include_cluster"] and client.deployment != SELF_MANAGED:
+        cluster = cluster_view(client.console(params["cluster_id"]).get_cluster(), params["cluster_id"])
+    return dict(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]),
+                cluster=cluster)
 
 
 def main():
@@ -181,23 +189,7 @@ def main():
         include_cluster=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    if params["name_pattern"]:
-        try:
-            re.compile(params["name_pattern"])
-        except re.error as err:
-            module.fail_json(msg="name_pattern {0!r} is not a valid regular expression: {1}; fix the pattern".format(
-                params["name_pattern"], err))
-    client = CamundaClient(params["camunda"])
-    try:
-        rows = list_rows(client, params["cluster_id"], params["name_prefix"])
-        cluster = {}
-        if params["include_cluster"] and client.deployment != SELF_MANAGED:
-            cluster = cluster_view(client.console(params["cluster_id"]).get_cluster(), params["cluster_id"])
-    except CamundaError as err:
-        module.fail_json(msg=str(err))
-    module.exit_json(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]),
-                     cluster=cluster)
+    run_module(module, lambda: run(module, CamundaClient(module.params["camunda"])))
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, get_topology, saas_cluster_rest_url,
     version_tuple)
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
 def rest_url_for(params, client):
@@ -290,12 +291,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_together=[("client_id", "client_secret")],
                            mutually_exclusive=[("access_token", "client_id")])
-    client = CamundaClient(module.params["camunda"])
-    try:
-        result = check(module.params, client)
-    except CamundaError as err:
-        module.fail_json(msg=str(err))
-    module.exit_json(**result)
+    run_module(module, lambda: check(module.params, CamundaClient(module.params["camunda"])))
 
 
 if __name__ == "__main__":

@@ -137,7 +137,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, validate_secret_name)
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import SECRET_MASK, RecordError, plan
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import SECRET_MASK, plan
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 RESULT_BY_ACTION = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -242,12 +243,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[("name", "secrets"), ("value", "secrets")],
                            required_one_of=[("name", "secrets")])
-    client = CamundaClient(module.params["camunda"])
-    try:
-        result = ensure_secrets(module.params, client, module.check_mode)
-    except (CamundaError, RecordError) as err:
-        module.fail_json(msg=str(err))
-    module.exit_json(**result)
+    run_module(module, lambda: ensure_secrets(module.params, CamundaClient(module.params["camunda"]), module.check_mode))
 
 
 if __name__ == "__main__":

@@ -150,7 +150,8 @@ scope:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec)
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
 def fetch(params, client):
@@ -192,12 +193,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_together=[("client_id", "client_secret")])
-    client = CamundaClient(module.params["camunda"])
-    try:
-        result = fetch(module.params, client)
-    except CamundaError as err:
-        module.fail_json(msg=str(err))
-    module.exit_json(**result)
+    run_module(module, lambda: fetch(module.params, CamundaClient(module.params["camunda"])))
 
 
 if __name__ == "__main__":

@@ -230,11 +230,14 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
     plan,
     verify_saved,
 )
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    escape_query_value as encode_value,
+    find_by_name_or_sys_id,
+    name_or_sys_id_query,
     servicenow_argument_spec,
 )
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 ALIAS_TABLE = "sys_alias"
 SCOPE_TABLE = "sys_scope"
@@ -267,13 +270,8 @@ MODULE_OPTIONS = dict(
 )
 
 
-class ConnectionAliasError(Exception):
+class ConnectionAliasError(ModuleError):
     """A failure with a message a user can act on."""
-
-
-def encode_value(value):
-    """Escape a value for an encoded query (a literal ``^`` is written ``^^``)."""
-    return str(value).replace("^", "^^")
 
 
 def normalize_base_path(base_path):
@@ -305,8 +303,7 @@ def lookup_requests(params):
              fields=CONNECTION_FIELDS, limit=50),
     ]
     if params["state"] == "present":
-        ref = encode_value(params["credential"])
-        requests.append(dict(table=params["credential_table"], query="name=%s^ORsys_id=%s" % (ref, ref),
+        requests.append(dict(table=params["credential_table"], query=name_or_sys_id_query(params["credential"]),
                              fields=CREDENTIAL_FIELDS, limit=5))
     return requests
 
@@ -343,11 +340,8 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
 
 def resolve_credential(rows, reference, table, host):
     """The sys_id of the credential named (or with the sys_id) ``reference``; exact match, never a guess."""
-    by_id = [row for row in rows if normalize(row.get("sys_id")) == reference]
-    if by_id:
-        return normalize(by_id[0]["sys_id"])
     try:
-        found = find_exact(rows, {"name": reference}, "credential")
+        found = find_by_name_or_sys_id(rows, reference, "credential")
     except RecordError as exc:
         raise ConnectionAliasError("%s (on %s); the credential option also takes a sys_id." % (str(exc).rstrip("."), host))
     if found is None:
@@ -414,9 +408,9 @@ def choose_target(connections, params, alias, host):
     if named is None and len(others) == 1 and params["conflict"] == "adopt":
         return others[0], []
     if named is None and len(others) == 1:
-        what = "adding %s would make a second one" % repr(name)
+        what = "adding '%s' would make a second one" % name
     elif named is None:
-        what = "they are ambiguous, so none of them is adopted as %s" % repr(name)
+        what = "they are ambiguous, so none of them is adopted as '%s'" % name
     else:
         what = "activating %s would make a second one" % describe(named)
     raise ConnectionAliasError(
@@ -490,12 +484,7 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[("state", "present", ("credential", "host"))])
-    try:
-        client = ServiceNowClient(module)
-        result = run(module, client)
-    except (ConnectionAliasError, RecordError, TransportError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

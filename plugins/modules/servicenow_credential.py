@@ -119,17 +119,17 @@ diff:
     after: {order: "100"}
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
-    fail_json_kwargs,
+    escape_query_value as quote,
+    find_by_name_or_sys_id,
+    name_or_sys_id_query,
     servicenow_argument_spec,
 )
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 CREDENTIAL_TABLE = "oauth_2_0_credentials"
 PROFILE_TABLE = "oauth_entity_profile"
@@ -139,10 +139,8 @@ LOOKUP_LIMIT = 10
 # How the record is named in messages ("Found 2 ... records matching name='...'").
 CREDENTIAL_WHAT = "OAuth 2.0 credential (oauth_2_0_credentials)"
 
-SYS_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
-
-class CredentialError(Exception):
+class CredentialError(ModuleError):
     """A condition the user must fix, with a one-sentence message."""
 
 
@@ -159,30 +157,17 @@ def argument_spec():
     return spec
 
 
-def quote(value):
-    """A value inside an encoded query: a literal ^ is written ^^."""
-    return str(value).replace("^", "^^")
-
-
 def credential_request(name):
     return dict(table=CREDENTIAL_TABLE, query="name={0}".format(quote(name)), fields=CREDENTIAL_FIELDS, limit=LOOKUP_LIMIT)
 
 
 def profile_request(profile):
-    if SYS_ID_RE.match(profile):
-        query = "sys_id={0}^ORname={0}".format(profile)
-    else:
-        query = "name={0}".format(quote(profile))
-    return dict(table=PROFILE_TABLE, query=query, fields=PROFILE_FIELDS, limit=LOOKUP_LIMIT)
+    return dict(table=PROFILE_TABLE, query=name_or_sys_id_query(profile), fields=PROFILE_FIELDS, limit=LOOKUP_LIMIT)
 
 
 def find_profile(rows, profile, host):
     """The profile given by sys_id or name, checked exactly; a CredentialError when it is missing."""
-    if SYS_ID_RE.match(profile):
-        by_id = [row for row in rows if row.get("sys_id") == profile]
-        if by_id:
-            return by_id[0]
-    found = records.find_exact(rows, {"name": profile}, "OAuth entity profile (oauth_entity_profile)")
+    found = find_by_name_or_sys_id(rows, profile, "OAuth entity profile (oauth_entity_profile)")
     if found is None:
         raise CredentialError(
             "The OAuth entity profile '{0}' was not found on {1}; create it first with "
@@ -210,23 +195,15 @@ def public_record(record):
     return out
 
 
-def write_plan(client, the_plan, check_mode, name, host):
-    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}.
-
-    A POST that failed in a retryable way is only repeated when the credential is still absent."""
-    sys_id = (the_plan.current or {}).get("sys_id")
+def write_plan(client, the_plan, check_mode, name):
+    """Carry out a Plan; a POST that failed in a retryable way is only repeated when the credential is still
+    absent. Returns the standard result {changed, diff, record}."""
 
     def lookup():
         rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(name)), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
         return records.find_exact(rows, {"name": name}, CREDENTIAL_WHAT)
 
-    return records.apply_plan(
-        the_plan, check_mode,
-        create=lambda payload: client.create(CREDENTIAL_TABLE, payload, fields=CREDENTIAL_FIELDS, lookup=lookup),
-        update=lambda payload: client.update(CREDENTIAL_TABLE, sys_id, payload, fields=CREDENTIAL_FIELDS),
-        delete=lambda: client.delete(CREDENTIAL_TABLE, sys_id),
-        what=CREDENTIAL_WHAT, service="ServiceNow ({0})".format(host), fields=CREDENTIAL_FIELDS,
-    )
+    return client.apply_plan(CREDENTIAL_TABLE, the_plan, check_mode, CREDENTIAL_FIELDS, CREDENTIAL_WHAT, lookup=lookup)
 
 
 def ensure_present(client, params, check_mode, host):
@@ -235,7 +212,7 @@ def ensure_present(client, params, check_mode, host):
     current = records.find_exact(rows_credential, {"name": params["name"]}, CREDENTIAL_WHAT)
     profile = find_profile(rows_profile, params["oauth_entity_profile"], host)
     the_plan = records.plan(current, desired_credential(params, profile["sys_id"]), state="present")
-    result = write_plan(client, the_plan, check_mode, params["name"], host)
+    result = write_plan(client, the_plan, check_mode, params["name"])
     return dict(
         changed=result["changed"],
         record=public_record(result["record"]),
@@ -248,7 +225,7 @@ def ensure_absent(client, params, check_mode, host):
     rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(params["name"])), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
     current = records.find_exact(rows, {"name": params["name"]}, CREDENTIAL_WHAT)
     the_plan = records.plan(current, desired_credential(params, None), state="absent")
-    return write_plan(client, the_plan, check_mode, params["name"], host)
+    return write_plan(client, the_plan, check_mode, params["name"])
 
 
 def run(module, client):
@@ -260,12 +237,7 @@ def run(module, client):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        client = ServiceNowClient(module)
-        result = run(module, client)
-    except (CredentialError, records.RecordError, TransportError) as err:
-        module.fail_json(**fail_json_kwargs(err))
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

@@ -198,12 +198,12 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
-    fail_json_kwargs,
+    escape_query_value as quote,
     servicenow_argument_spec,
 )
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 ENTITY_TABLE = "oauth_entity"
 PROFILE_TABLE = "oauth_entity_profile"
@@ -228,7 +228,7 @@ LOOKUP_LIMIT = 10
 PROFILE_LIMIT = 50
 
 
-class ProfileError(Exception):
+class ProfileError(ModuleError):
     """A condition the user must fix, with a one-sentence message."""
 
 
@@ -260,11 +260,6 @@ def argument_spec():
 
 def profile_name(entity_name):
     return "{0} default_profile".format(entity_name)
-
-
-def quote(value):
-    """A value inside an encoded query: a literal ^ is written ^^."""
-    return str(value).replace("^", "^^")
 
 
 def ref(value):
@@ -375,20 +370,6 @@ def public_entity(record):
     return out
 
 
-def write_plan(client, table, the_plan, check_mode, fields, what, host, lookup=None):
-    """Carry out a Plan through records.apply_plan; returns the standard result {changed, diff, record}.
-
-    ``lookup`` finds the record again: a POST that failed in a retryable way is only repeated when it is absent."""
-    sys_id = (the_plan.current or {}).get("sys_id")
-    return records.apply_plan(
-        the_plan, check_mode,
-        create=lambda payload: client.create(table, payload, fields=fields, lookup=lookup),
-        update=lambda payload: client.update(table, sys_id, payload, fields=fields),
-        delete=lambda: client.delete(table, sys_id),
-        what=what, service="ServiceNow ({0})".format(host), fields=fields,
-    )
-
-
 def entity_lookup(client, name):
     def lookup():
         rows = client.get_records(ENTITY_TABLE, "name={0}".format(quote(name)), ENTITY_FIELDS, LOOKUP_LIMIT)
@@ -414,9 +395,8 @@ def ensure_present(client, params, check_mode, host):
         )
     entity_plan = records.plan(entity, desired_entity(params, script["sys_id"]), state="present",
                                secret_fields=SECRET_FIELDS, update_secret=params["update_secret"])
-    entity_result = write_plan(client, ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS,
-                               ENTITY_WHAT, host,
-                               lookup=entity_lookup(client, params["name"]))
+    entity_result = client.apply_plan(ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS, ENTITY_WHAT,
+                                      lookup=entity_lookup(client, params["name"]))
     entity_sys_id = entity_result["record"].get("sys_id")
 
     if entity is not None:
@@ -429,9 +409,8 @@ def ensure_present(client, params, check_mode, host):
         profiles = []
     profile = choose_profile(profiles, profile_name(params["name"]))
     profile_plan = records.plan(profile, desired_profile(params, entity_sys_id), state="present")
-    profile_result = write_plan(client, PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS,
-                                PROFILE_WHAT, host,
-                                lookup=profile_lookup(client, entity_sys_id, profile_name(params["name"])))
+    profile_result = client.apply_plan(PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS, PROFILE_WHAT,
+                                       lookup=profile_lookup(client, entity_sys_id, profile_name(params["name"])))
 
     before = dict(entity_plan.diff["before"])
     after = dict(entity_plan.diff["after"])
@@ -457,8 +436,7 @@ def ensure_absent(client, params, check_mode, host):
         # Explicitly, before the entity: the outcome must not depend on whether the instance cascades the delete.
         for profile in profiles:
             client.delete(PROFILE_TABLE, profile["sys_id"])
-    result = write_plan(client, ENTITY_TABLE, the_plan, check_mode, ENTITY_FIELDS,
-                        ENTITY_WHAT, host)
+    result = client.apply_plan(ENTITY_TABLE, the_plan, check_mode, ENTITY_FIELDS, ENTITY_WHAT)
     if profiles:
         result["diff"]["before"]["profiles"] = sorted(row.get("name", "") for row in profiles)
         result["diff"]["after"]["profiles"] = []
@@ -478,12 +456,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ("client_id",))],
     )
-    try:
-        client = ServiceNowClient(module)
-        result = run(module, client)
-    except (ProfileError, records.RecordError, TransportError) as err:
-        module.fail_json(**fail_json_kwargs(err))
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

@@ -81,12 +81,11 @@ record:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
-    fail_json_kwargs,
     servicenow_argument_spec,
 )
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 TABLE = "oauth_entity"
 FIELDS = (
@@ -107,16 +106,16 @@ def read(client, name):
     return records.find_exact(rows, {"name": name}, "Application Registry record")
 
 
+def run(module, client):
+    row = read(client, module.params["name"])
+    return dict(changed=False, exists=bool(row), record=view(row))
+
+
 def main():
     spec = servicenow_argument_spec()
     spec.update(name=dict(type="str", default="Camunda OAuth"))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    try:
-        client = ServiceNowClient(module)
-        row = read(client, module.params["name"])
-    except (records.RecordError, TransportError) as err:
-        module.fail_json(**fail_json_kwargs(err))
-    module.exit_json(changed=False, exists=bool(row), record=view(row))
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

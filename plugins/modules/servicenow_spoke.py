@@ -152,9 +152,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    escape_query_value,
     servicenow_argument_spec,
 )
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
@@ -181,7 +183,7 @@ MODULE_OPTIONS = dict(
 )
 
 
-class SpokeError(Exception):
+class SpokeError(ModuleError):
     """A failure with a message a user can act on."""
 
 
@@ -299,23 +301,13 @@ def cicd_error(exc, what, host):
     return exc
 
 
-# TODO(shared): move to module_utils (a raw JSON request on the ServiceNow client, for APIs other than Table/Batch).
-def call_json(client, method, path, body=None):
-    """``result`` of a JSON call to a non-Table API of the instance."""
-    response = client.request(method, path, json=body)
-    payload = response.json() if hasattr(response, "json") else response
-    if isinstance(payload, dict) and "result" in payload:
-        return payload["result"]
-    return payload
-
-
 def wait_for_progress(client, progress_id, params, host, sleep=time.sleep, clock=time.time):
     """Poll /sn_cicd/progress/{id} until it is finished (status 2, 3 or 4) or ``wait_timeout`` passes."""
     deadline = clock() + max(0, params["wait_timeout"])
     interval = max(1, params["poll_interval"])
     while True:
         try:
-            progress = progress_view(call_json(client, "GET", PROGRESS_PATH % progress_id))
+            progress = progress_view(client.call_json("GET", PROGRESS_PATH % progress_id))
         except TransportError as exc:
             raise cicd_error(exc, "Reading the installation progress %s" % progress_id, host)
         if progress["status"] in ("2", "3", "4"):
@@ -333,7 +325,7 @@ def install(client, params, version, host, sleep=time.sleep, clock=time.time):
     """Start the batch install, wait for it, and return the final progress; SpokeError with the instance's words."""
     what = "Installing %s through the CI/CD API" % params["scope"]
     try:
-        started = call_json(client, "POST", BATCH_INSTALL_PATH, batch_install_body(params, version))
+        started = client.call_json("POST", BATCH_INSTALL_PATH, batch_install_body(params, version))
     except TransportError as exc:
         raise cicd_error(exc, what, host)
     progress_id = link_id(started, "progress")
@@ -347,14 +339,14 @@ def install(client, params, version, host, sleep=time.sleep, clock=time.time):
     results_id = link_id(started, "results")
     if results_id:
         try:
-            results = call_json(client, "GET", RESULTS_PATH % results_id)
+            results = client.call_json("GET", RESULTS_PATH % results_id)
         except TransportError:
             results = None  # the progress message is still worth reporting
     raise SpokeError(failure_message(params, host, progress, results))
 
 
 def read_application(client, scope):
-    rows = client.get_records(APP_TABLE, "scope=%s" % scope.replace("^", "^^"), APP_FIELDS, 5)
+    rows = client.get_records(APP_TABLE, "scope=%s" % escape_query_value(scope), APP_FIELDS, 5)
     return find_application(rows, scope)
 
 
@@ -395,12 +387,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        client = ServiceNowClient(module)
-        result = run(module, client)
-    except (SpokeError, RecordError, TransportError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

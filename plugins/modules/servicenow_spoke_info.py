@@ -148,11 +148,12 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    escape_query_value,
     servicenow_argument_spec,
 )
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 # Release families in order (the names restart at A after Zurich: Australia is newer than Zurich).
 RELEASE_FAMILIES = [
@@ -188,10 +189,6 @@ MODULE_OPTIONS = dict(
     minimum_release=dict(type="str", default="Yokohama"),
     check_optional=dict(type="bool", default=True),
 )
-
-
-def encode_value(value):
-    return str(value).replace("^", "^^")
 
 
 # -- release --------------------------------------------------------------------------------------------------------
@@ -338,9 +335,9 @@ def lookup_requests(params):
     v_query, sys_query = plugin_queries(all_plugin_specs(params["check_optional"]))
     return [
         dict(table="sys_properties", query="nameINglide.buildname,glide.war", fields=["name", "value"], limit=5),
-        dict(table=SPOKE_TABLE, query="scope=%s" % encode_value(params["scope"]), fields=SPOKE_FIELDS, limit=5),
-        dict(table="sys_alias", query="id=%s" % encode_value(params["alias"]), fields=ALIAS_FIELDS, limit=5),
-        dict(table="sys_script_include", query="name=%s" % encode_value(params["script_include"]),
+        dict(table=SPOKE_TABLE, query="scope=%s" % escape_query_value(params["scope"]), fields=SPOKE_FIELDS, limit=5),
+        dict(table="sys_alias", query="id=%s" % escape_query_value(params["alias"]), fields=ALIAS_FIELDS, limit=5),
+        dict(table="sys_script_include", query="name=%s" % escape_query_value(params["script_include"]),
              fields=SCRIPT_FIELDS, limit=20),
         dict(table="v_plugin", query=v_query, fields=V_PLUGIN_FIELDS, limit=50, optional=True),
         dict(table="sys_plugins", query=sys_query, fields=SYS_PLUGINS_FIELDS, limit=50, optional=True),
@@ -411,32 +408,9 @@ def preflight(reads, params, host):
     return facts
 
 
-# TODO(shared): move to module_utils (batch_get items marked optional: a 403 gives None instead of failing the batch).
-def batch_get_optional(client, requests):
-    """``client.batch_get`` where an item with ``optional=True`` that the instance refuses (403) reads as None.
-
-    One round trip normally; a refused optional item costs one more batch without it."""
-    skipped = set()
-    while True:
-        index = [n for n in range(len(requests)) if n not in skipped]
-        try:
-            rows = client.batch_get([requests[n] for n in index])
-        except TransportError as exc:
-            refused = [n for n in index if requests[n].get("optional") and exc.status == 403
-                       and (exc.path or "").rstrip("/").endswith("/table/" + requests[n]["table"])]
-            if not refused:
-                raise
-            skipped.update(refused)
-            continue
-        out = [None] * len(requests)
-        for n, value in zip(index, rows):
-            out[n] = value
-        return out
-
-
 def run(module, client):
     host = getattr(client, "host", None) or "the ServiceNow instance"
-    reads = batch_get_optional(client, lookup_requests(module.params))
+    reads = client.batch_get(lookup_requests(module.params))
     result = preflight(reads, module.params, host)
     result["changed"] = False
     return result
@@ -450,12 +424,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        client = ServiceNowClient(module)
-        result = run(module, client)
-    except (RecordError, TransportError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, lambda: run(module, ServiceNowClient(module)))
 
 
 if __name__ == "__main__":

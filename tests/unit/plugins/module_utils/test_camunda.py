@@ -265,3 +265,34 @@ def test_tls_options_reach_every_request(fake_http, sleeps):
     client(sleeps, ca_path="/tmp/ca.pem", custom_headers={"X-Trace": "1"}).console(CLUSTER).get_secrets()
     assert [c.verify for c in fake_http.calls] == ["/tmp/ca.pem", "/tmp/ca.pem"]
     assert [c.headers.get("X-Trace") for c in fake_http.calls] == ["1", "1"]
+
+
+# ---------------------------------------------------------------------------------------------- Keycloak list
+
+def keycloak_client(sleeps):
+    return client(sleeps, deployment="self_managed", keycloak_url="https://kc.test/auth", access_token="kc-token")
+
+
+def test_keycloak_list_clients_with_and_without_a_prefix(fake_http, sleeps):
+    """KeycloakAdmin.list_clients (was inline in camunda_client_info)."""
+    fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients",
+                  json=[{"clientId": "servicenow", "id": "u1"}, "junk", {"clientId": "servicenow-r1", "id": "u2"}])
+    c = keycloak_client(sleeps)
+    assert [r["id"] for r in c.keycloak().list_clients("servicenow")] == ["u1", "u2"]
+    assert fake_http.calls[0].params == {"clientId": "servicenow", "search": "true"}
+    assert fake_http.calls[0].headers["Authorization"] == "Bearer kc-token"
+    c.keycloak().list_clients()
+    assert fake_http.calls[1].params == {}
+
+
+def test_keycloak_list_clients_failure_is_one_sentence(fake_http, sleeps):
+    fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients", status=403,
+                  json={"error": "unknown_error", "error_description": "HTTP 403 Forbidden"})
+    with pytest.raises(cm.CamundaError) as err:
+        keycloak_client(sleeps).keycloak().list_clients()
+    assert str(err.value) == (
+        "Listing the clients in realm 'camunda-platform' failed: Keycloak admin API GET "
+        "/auth/admin/realms/camunda-platform/clients on kc.test failed with HTTP 403: \"unknown_error\" and "
+        "\"HTTP 403 Forbidden\"; check that the Keycloak admin user has the manage-clients role in realm "
+        "'camunda-platform'.")
+    assert "kc-token" not in str(err.value)

@@ -26,6 +26,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.camunda.servicenow.plugins.doc_fragments.servicenow import ModuleDocFragment
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils import servicenow as sn
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
@@ -474,3 +475,153 @@ def test_fail_json_kwargs():
     err = TransportError("ServiceNow GET /x on h failed with HTTP 500.", status=500, method="GET", url="https://h/x")
     assert sn.fail_json_kwargs(err) == {"msg": err.message, "status": 500, "method": "GET", "url": "https://h/x"}
     assert sn.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
+
+
+# -- helpers moved down from the modules -------------------------------------------------------------------------
+
+class TestOptionalBatchItems:
+    """batch_get items with optional=True: a 403 on their table reads as None (was servicenow_spoke_info's
+    batch_get_optional)."""
+
+    REQUESTS = [dict(table="sys_alias", query="id=x", fields=["sys_id"], limit=5),
+                dict(table="v_plugin", query="idINa", fields=["id"], limit=50, optional=True),
+                dict(table="sys_plugins", query="sourceINa", fields=["source"], limit=50, optional=True)]
+
+    def test_refused_optional_item_is_none_and_costs_one_more_batch(self, fake_http, sleeps):
+        bodies = {"1": b64({"result": [{"sys_id": "a1"}]}), "2": b64({"error": {"message": "User Not Authorized"}}),
+                  "3": b64({"result": [{"source": "a"}]})}
+
+        def answer(call):
+            ids = [item["id"] for item in call.json["rest_requests"]]
+            if len(ids) == 3:
+                return 200, batch_answer(call, bodies, {"2": 403})
+            return 200, batch_answer(call, {"1": bodies["1"], "2": bodies["3"]})
+        fake_http.handle("POST", BATCH, answer)
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS) == [[{"sys_id": "a1"}], None, [{"source": "a"}]]
+        assert [len(call.json["rest_requests"]) for call in fake_http.calls] == [3, 2]
+        assert [urlsplit(item["url"]).path for item in fake_http.calls[1].json["rest_requests"]] == [
+            "/api/now/table/sys_alias", "/api/now/table/sys_plugins"]
+
+    def test_refused_optional_item_without_the_batch_api(self, fake_http, sleeps):
+        fake_http.add("POST", BATCH, status=404, json={"error": {"message": "Requested URI does not represent any resource"}})
+        fake_http.add("GET", "/api/now/table/sys_alias", json={"result": []})
+        fake_http.add("GET", "/api/now/table/v_plugin", status=403, json={"error": {"message": "User Not Authorized"}})
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS[:2]) == [[], None]
+        assert c.batch_get(self.REQUESTS[1:2]) == [None]
+
+    def test_every_optional_item_refused(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/now/table/v_plugin", status=403, json={"error": {"message": "User Not Authorized"}})
+        fake_http.add("GET", "/api/now/table/sys_plugins", status=403, json={"error": {"message": "User Not Authorized"}})
+        c = client(sleeps, username="u", password="p")
+        c.batch_unavailable = True
+        assert c.batch_get(self.REQUESTS[1:]) == [None, None]
+        assert len(fake_http.calls) == 2
+
+    @pytest.mark.parametrize("status", [401, 500])
+    def test_other_failures_of_an_optional_item_fail(self, fake_http, sleeps, status):
+        fake_http.add("GET", "/api/now/table/v_plugin", status=status, json={"error": {"message": "nope"}})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p", timeout=1).batch_get(self.REQUESTS[1:2])
+        assert err.value.status == status
+
+    def test_refused_required_item_fails(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/now/table/sys_alias", status=403, json={"error": {"message": "User Not Authorized"}})
+        fake_http.add("GET", "/api/now/table/v_plugin", json={"result": []})
+        c = client(sleeps, username="u", password="p")
+        c.batch_unavailable = True
+        with pytest.raises(TransportError) as err:
+            c.batch_get(self.REQUESTS[:2])
+        assert err.value.status == 403 and err.value.path == "/api/now/table/sys_alias"
+
+
+class TestCallJson:
+    """ServiceNowClient.call_json (was servicenow_spoke's call_json)."""
+
+    def test_result_member_and_json_content_type(self, fake_http, sleeps):
+        fake_http.add("POST", "/api/sn_cicd/app/batch/install", json={"result": {"status": "0"}})
+        c = client(sleeps, username="u", password="p")
+        assert c.call_json("POST", "/api/sn_cicd/app/batch/install", {"packages": []}) == {"status": "0"}
+        call = fake_http.calls[0]
+        assert call.json == {"packages": []} and call.headers["Content-Type"] == "application/json"
+
+    def test_body_without_result_and_empty_body(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/x/plain", json={"status": "ok"})
+        fake_http.add("GET", "/api/x/empty", status=204, text="")
+        c = client(sleeps, username="u", password="p")
+        assert c.call_json("GET", "/api/x/plain") == {"status": "ok"}
+        assert c.call_json("GET", "/api/x/empty") is None
+        assert fake_http.calls[0].body == ""
+
+    def test_error_is_one_sentence(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/sn_cicd/progress/p1", status=403, json={"error": {"message": "Forbidden"}})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").call_json("GET", "/api/sn_cicd/progress/p1")
+        assert str(err.value).startswith('ServiceNow GET /api/sn_cicd/progress/p1 on sn.example.com failed with '
+                                         'HTTP 403: "Forbidden"; check that the user has the roles')
+
+
+class TestApplyPlan:
+    """ServiceNowClient.apply_plan (was write_plan in servicenow_credential and servicenow_oauth_profile)."""
+
+    def test_create_update_delete_and_check_mode(self, fake_http, sleeps):
+        c = client(sleeps, username="u", password="p")
+        create = records.plan(None, {"name": "n", "active": True}, state="present")
+        assert c.apply_plan("t", create, True, ["sys_id", "name", "active"]) == {
+            "changed": True, "diff": {"before": {}, "after": {"name": "n", "active": "true"}},
+            "record": {"name": "n", "active": True}}
+        assert fake_http.calls == []
+        fake_http.add("POST", "/api/now/table/t", status=201, json={"result": {"sys_id": "s1", "name": "n", "active": "true"}})
+        assert c.apply_plan("t", create, False, ["sys_id", "name", "active"])["record"] == {
+            "sys_id": "s1", "name": "n", "active": "true"}
+        assert fake_http.calls[-1].params["sysparm_fields"] == "sys_id,name,active"
+        update = records.plan({"sys_id": "s1", "name": "n", "active": "false"}, {"name": "n", "active": True})
+        fake_http.add("PATCH", "/api/now/table/t/s1", json={"result": {"sys_id": "s1", "name": "n", "active": "true"}})
+        assert c.apply_plan("t", update, False)["changed"] is True
+        assert fake_http.calls[-1].json == {"active": True}
+        delete = records.plan({"sys_id": "s1", "name": "n"}, {"name": None}, state="absent")
+        fake_http.add("DELETE", "/api/now/table/t/s1", status=204, text="")
+        assert c.apply_plan("t", delete, False) == {"changed": True, "diff": {"before": {"name": "n"}, "after": {}},
+                                                    "record": {}}
+
+    def test_business_rule_names_the_instance(self, fake_http, sleeps):
+        c = client(sleeps, username="u", password="p")
+        update = records.plan({"sys_id": "s1", "order": "1"}, {"order": 100})
+        fake_http.add("PATCH", "/api/now/table/t/s1", json={"result": {"sys_id": "s1", "order": "5"}})
+        with pytest.raises(records.RecordError) as err:
+            c.apply_plan("t", update, False, what="credential")
+        assert str(err.value).startswith("ServiceNow (https://sn.example.com) saved the credential s1 differently than "
+                                         "asked: order is '5', not the '100' asked for;")
+
+    def test_create_passes_the_lookup(self, fake_http, sleeps):
+        c = client(sleeps, username="u", password="p")
+        fake_http.add("POST", "/api/now/table/t", status=503, json={"error": {"message": "busy"}})
+        found = {"sys_id": "s9", "name": "n"}
+        result = c.apply_plan("t", records.plan(None, {"name": "n"}), False, lookup=lambda: found)
+        assert result["record"] == found and [x.method for x in fake_http.calls] == ["POST"]
+
+
+class TestNameOrSysId:
+    SYS_ID = "0123456789abcdef0123456789abcdef"
+
+    def test_query(self):
+        assert sn.name_or_sys_id_query(self.SYS_ID) == "sys_id={0}^ORname={0}".format(self.SYS_ID)
+        assert sn.name_or_sys_id_query("Camunda ^ Connection") == "name=Camunda ^^ Connection"
+        assert sn.is_sys_id(self.SYS_ID) and not sn.is_sys_id(self.SYS_ID.upper()) and not sn.is_sys_id(None)
+
+    def test_find(self):
+        rows = [{"sys_id": self.SYS_ID, "name": "other"}, {"sys_id": "b" * 32, "name": self.SYS_ID},
+                {"sys_id": "c" * 32, "name": "Camunda"}, {"sys_id": "d" * 32, "name": "camunda"}]
+        assert sn.find_by_name_or_sys_id(rows, self.SYS_ID)["name"] == "other"
+        assert sn.find_by_name_or_sys_id(rows, "Camunda")["sys_id"] == "c" * 32
+        assert sn.find_by_name_or_sys_id(rows, "missing") is None
+        assert sn.find_by_name_or_sys_id(None, "missing") is None
+
+    def test_duplicate_names_are_an_error(self):
+        rows = [{"sys_id": "c" * 32, "name": "Camunda"}, {"sys_id": "d" * 32, "name": "Camunda"}]
+        with pytest.raises(records.RecordError) as err:
+            sn.find_by_name_or_sys_id(rows, "Camunda", "credential")
+        assert str(err.value) == ("Found 2 credential records matching name='Camunda' (sys_id: {0}, {1}); a natural key "
+                                  "must identify one record, so remove or rename the duplicates, or identify the record "
+                                  "by its id".format("c" * 32, "d" * 32))

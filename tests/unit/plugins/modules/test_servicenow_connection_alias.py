@@ -119,7 +119,9 @@ def test_lookup_requests_are_one_batch_and_escape_carets():
     reqs = mod.lookup_requests(params(name="a^b"))
     assert [r["table"] for r in reqs] == ["sys_alias", "sys_scope", "http_connection", "discovery_credentials"]
     assert reqs[2]["query"] == "name=a^^b^ORconnection_alias.id=x_camun_camunda.Camunda"
-    assert reqs[3]["query"] == "name=Camunda Connection^ORsys_id=Camunda Connection"
+    assert reqs[3]["query"] == "name=Camunda Connection"
+    by_id = mod.lookup_requests(params(credential=CRED_ID))
+    assert by_id[3]["query"] == "sys_id={0}^ORname={0}".format(CRED_ID)
     assert [r["table"] for r in mod.lookup_requests(params(state="absent"))] == ["sys_alias", "sys_scope", "http_connection"]
 
 

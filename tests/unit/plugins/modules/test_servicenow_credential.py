@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_credential as mod
 
 HOST = "https://sn.example.test"
@@ -17,6 +18,10 @@ CRED_ID = "d" * 32
 
 
 class FakeInstance:
+    # The real one: it calls this fake's create/update/delete.
+    apply_plan = ServiceNowClient.apply_plan
+    base_url = HOST
+
     """In-memory tables; ``ignore_queries`` returns every row (an instance that drops unknown query fields)."""
 
     def __init__(self, tables=None, ignore_queries=False, rewrite=None):

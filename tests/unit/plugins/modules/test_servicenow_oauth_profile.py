@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile as mod
 
 HOST = "https://sn.example.test"
@@ -21,6 +22,10 @@ PROFILE_ID = "f" * 32
 
 
 class FakeInstance:
+    # The real one: it calls this fake's create/update/delete.
+    apply_plan = ServiceNowClient.apply_plan
+    base_url = HOST
+
     """A tiny in-memory ServiceNow: tables of rows, encoded queries with ``=``, ``^`` and ``^OR`` and one level of
     dot-walk, every call recorded. ``ignore_queries`` makes it behave like an instance that drops unknown query
     fields (every row of the table comes back)."""

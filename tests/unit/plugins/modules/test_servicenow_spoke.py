@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke as mod
 
 HOST = "sn.example.test"
@@ -28,6 +29,7 @@ class FakeClient:
     """``apps``: what each read of the application returns, in turn; ``progress``: the progress answers in turn."""
 
     host = HOST
+    call_json = ServiceNowClient.call_json  # the real one, on top of this fake's request()
 
     def __init__(self, apps, progress=(), results=None, post_error=None, started=None):
         self.apps = list(apps)
@@ -41,7 +43,7 @@ class FakeClient:
         self.calls.append(("GET", table, query))
         return [dict(row) for row in (self.apps.pop(0) if len(self.apps) > 1 else self.apps[0])]
 
-    def request(self, method, path, json=None):
+    def request(self, method, path, json=None, expected=None):
         self.calls.append((method, path, json))
         if method == "POST":
             if self.post_error:

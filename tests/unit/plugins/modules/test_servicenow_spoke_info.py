@@ -37,12 +37,14 @@ class FakeClient:
         self.calls = []
 
     def batch_get(self, requests):
+        """What ServiceNowClient.batch_get promises: a refused optional item reads as None, any other fails."""
         self.calls.append(tuple(r["table"] for r in requests))
         for r in requests:
-            if r["table"] in self.refuse:
+            if r["table"] in self.refuse and not r.get("optional"):
                 raise TransportError("ServiceNow GET /api/now/table/%s on %s failed with HTTP 403." % (r["table"], HOST),
                                      status=403, method="GET", url="https://%s/api/now/table/%s" % (HOST, r["table"]))
-        return [[dict(row) for row in self.tables.get(r["table"], [])] for r in requests]
+        return [None if r["table"] in self.refuse else [dict(row) for row in self.tables.get(r["table"], [])]
+                for r in requests]
 
 
 def params(**overrides):
@@ -174,12 +176,20 @@ def test_falls_back_to_sys_plugins_when_v_plugin_is_empty():
     assert "Action Step - REST" in result["missing"][0]
 
 
-def test_refused_v_plugin_falls_back_with_one_more_batch():
+def test_only_the_plugin_tables_are_optional_reads():
+    reqs = mod.lookup_requests(params())
+    assert [(r["table"], bool(r.get("optional"))) for r in reqs] == [
+        ("sys_properties", False), ("sys_scope", False), ("sys_alias", False), ("sys_script_include", False),
+        ("v_plugin", True), ("sys_plugins", True)]
+
+
+def test_refused_v_plugin_falls_back_to_sys_plugins():
     sys_plugins = [dict(source="com.glide.hub.integrations", active="true"),
                    dict(source="com.glide.hub.action_step.rest", active="true")]
     client = FakeClient(ready_tables(sys_plugins=sys_plugins), refuse=["v_plugin"])
     result = run(client, check_optional=False)
-    assert client.calls[1] == ("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "sys_plugins")
+    assert client.calls == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin",
+                             "sys_plugins")]
     assert result["plugins"]["source"] == "sys_plugins" and result["ready"] is True
 
 

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every module's ``main()`` does after building its AnsibleModule, written once.
+
+``run_module(module, work)`` fails with Ansible's standard message when ``requests`` is missing, runs ``work()``,
+turns the collection's error types (and a module's own, passed in ``errors``) into ONE ``fail_json`` sentence
+without a secret, emits warnings and exits with the result.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    TransportError,
+)
+
+
+class ModuleError(Exception):
+    """A condition the user must fix; ``str(err)`` is one sentence: what failed, where, what to check."""
+
+
+# Errors whose text is written for the user (one sentence, no secret): they become ``fail_json(msg=...)``.
+USER_ERRORS = (TransportError, RecordError, ModuleError)
+
+
+def fail_json_kwargs(exc):
+    """``module.fail_json(**fail_json_kwargs(exc))`` for a TransportError or another user error (one sentence, no
+    secret; a TransportError adds its status, method and URL without query string)."""
+    if hasattr(exc, "to_fail_json"):
+        return exc.to_fail_json()
+    return dict(msg=str(exc))
+
+
+def require_requests(module):
+    """Fail with Ansible's standard missing-library message when ``requests`` cannot be imported."""
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+
+
+def run_module(module, work, errors=()):
+    """Run ``work()`` (no arguments; returns the result dict, or ``(result, warnings)``) and exit the module.
+
+    A TransportError, RecordError, ModuleError or one of ``errors`` becomes ``fail_json`` with its sentence; any
+    other exception is a bug and keeps its traceback."""
+    require_requests(module)
+    try:
+        outcome = work()
+    except USER_ERRORS + tuple(errors) as exc:
+        module.fail_json(**fail_json_kwargs(exc))
+        return None  # fail_json exits; this keeps test doubles that do not exit honest
+    warnings = []
+    if isinstance(outcome, tuple):
+        outcome, warnings = outcome
+    for warning in warnings or []:
+        module.warn(warning)
+    module.exit_json(**outcome)
+    return None

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import runner
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaError
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+
+
+class Exited(Exception):
+    pass
+
+
+class Module:
+    """Records what a module would send back; exit_json/fail_json stop the run like Ansible's."""
+
+    def __init__(self):
+        self.warnings = []
+        self.outcome = None
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def exit_json(self, **kwargs):
+        self.outcome = ("exit", kwargs)
+        raise Exited()
+
+    def fail_json(self, **kwargs):
+        self.outcome = ("fail", kwargs)
+        raise Exited()
+
+
+def outcome(work, errors=()):
+    module = Module()
+    with pytest.raises(Exited):
+        runner.run_module(module, work, errors)
+    return module
+
+
+def raiser(exc):
+    def work():
+        raise exc
+    return work
+
+
+def test_result_and_warnings():
+    assert outcome(lambda: {"changed": True, "x": 1}).outcome == ("exit", {"changed": True, "x": 1})
+    module = outcome(lambda: ({"changed": False}, ["first", "second"]))
+    assert module.outcome == ("exit", {"changed": False}) and module.warnings == ["first", "second"]
+
+
+def test_transport_error_keeps_its_facts():
+    err = TransportError("ServiceNow GET /x on h failed with HTTP 500.", status=500, method="GET", url="https://h/x")
+    assert outcome(raiser(err)).outcome == ("fail", {"msg": err.message, "status": 500, "method": "GET",
+                                                     "url": "https://h/x"})
+
+
+@pytest.mark.parametrize("exc", [RecordError("Found 2 records."), CamundaError("Cluster c failed."),
+                                 runner.ModuleError("The alias is missing.")])
+def test_user_errors_are_one_message(exc):
+    assert outcome(raiser(exc)).outcome == ("fail", {"msg": str(exc)})
+
+
+def test_module_specific_errors_and_bugs():
+    class Mine(Exception):
+        pass
+    assert outcome(raiser(Mine("mine")), errors=(Mine,)).outcome == ("fail", {"msg": "mine"})
+    with pytest.raises(KeyError):
+        runner.run_module(Module(), raiser(KeyError("bug")))
+
+
+def test_missing_requests_is_ansibles_standard_message(monkeypatch):
+    monkeypatch.setattr(runner, "HAS_REQUESTS", False)
+    monkeypatch.setattr(runner, "REQUESTS_IMPORT_ERROR", "Traceback ... ImportError: No module named requests")
+    called = []
+    module = outcome(lambda: called.append(1))
+    kind, kwargs = module.outcome
+    assert kind == "fail" and called == []
+    assert kwargs["msg"].startswith("Failed to import the required Python library (requests) on ")
+    assert kwargs["exception"] == "Traceback ... ImportError: No module named requests"
+
+
+def test_fail_json_kwargs():
+    assert runner.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
+    assert issubclass(CamundaError, runner.ModuleError)
