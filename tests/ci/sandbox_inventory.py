@@ -1,10 +1,12 @@
 #!/usr/bin/env python
 """Write an Ansible inventory for the sandbox: one host per ServiceNow instance, all sharing one Camunda cluster.
 
-    python tests/ci/sandbox_inventory.py SANDBOX_JSON OUT_YAML [--hosts N] [--cluster INDEX] [--install-spoke]
+    python tests/ci/sandbox_inventory.py SANDBOX_JSON OUT_YAML [--hosts N] [--cluster INDEX] [--no-install-spoke]
+        [--self-managed]
 
 With --hosts larger than the number of sandbox instances the instances are reused round-robin (each host still
-gets its own Camunda client name), which is what the 20-hosts-one-organization test needs. The secrets are the
+gets its own Camunda client name), which is what the 20-hosts-one-organization test needs. --self-managed points the
+hosts at the sandbox's Self-Managed services instead (Keycloak admin API, the Self-Managed orchestration cluster). The secrets are the
 sandbox's throw-away credentials; a real inventory keeps them in Ansible Vault (see playbooks/inventory.example.yml).
 """
 
@@ -14,7 +16,24 @@ import os
 import sys
 
 
-def build(info, hosts=None, cluster=0, install_spoke=True):
+def self_managed_vars(info):
+    """The role's Camunda variables for the sandbox's Keycloak-shaped Self-Managed services."""
+    sm = info["camunda"]["self_managed"]
+    camunda = {
+        "deployment": "self_managed",
+        "keycloak_url": sm["keycloak_url"],
+        "keycloak_realm": sm["realm"],
+        "keycloak_admin_username": sm["admin"]["username"],
+        "keycloak_admin_password": sm["admin"]["password"],
+        "cluster_api_url": sm["cluster_rest_url"],
+        "cluster_audience": sm["audience"],
+    }
+    if info.get("ca_file"):
+        camunda["ca_path"] = info["ca_file"]
+    return {"setup_camunda_platform": "self_managed", "setup_camunda": camunda}
+
+
+def build(info, hosts=None, cluster=0, install_spoke=True, self_managed=False):
     saas = info["camunda"]["saas"]
     instances = info["servicenow"]
     count = hosts or len(instances)
@@ -38,6 +57,9 @@ def build(info, hosts=None, cluster=0, install_spoke=True):
         "setup_spoke_install": bool(install_spoke),
         "setup_spoke_install_timeout": 120,
     }
+    if self_managed:
+        group_vars.update(self_managed_vars(info))
+        del group_vars["setup_camunda_cluster_id"]
     if install_spoke and (first.get("spoke") or {}).get("version"):
         group_vars["setup_spoke_version"] = first["spoke"]["version"]
     host_vars = {}
@@ -71,10 +93,11 @@ def main(argv=None):
     parser.add_argument("--hosts", type=int, default=None)
     parser.add_argument("--cluster", type=int, default=0)
     parser.add_argument("--no-install-spoke", action="store_true")
+    parser.add_argument("--self-managed", action="store_true")
     args = parser.parse_args(argv)
     with open(args.sandbox_json, encoding="utf-8") as handle:
         info = json.load(handle)
-    data = build(info, args.hosts, args.cluster, not args.no_install_spoke)
+    data = build(info, args.hosts, args.cluster, not args.no_install_spoke, args.self_managed)
     tmp = args.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(dump(data))
