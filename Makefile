@@ -75,7 +75,7 @@ sandbox-tests: venv ## pytest tests/sandbox (the sandbox's own tests)
 	PYTHON=$(BIN)/python tests/ci/run_pytest.sh sandbox-tests tests/sandbox $(PYTEST_OPTS) -p no:cacheprovider -n 2
 
 ci-tests: farm ## pytest tests/ci (build tooling, tarball contents, execution environment context)
-	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ci-tests tests/ci $(PYTEST_OPTS) -p no:cacheprovider
+	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ci-tests tests/ci $(PYTEST_OPTS) -p no:cacheprovider -n 2
 
 integration: farm ## ansible-test integration against the sandbox (started and always stopped here)
 	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
