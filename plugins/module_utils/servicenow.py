@@ -299,6 +299,11 @@ class ServiceNowClient:
         # Set once the instance refused the Batch API (403/404): the rest of the run uses single GETs.
         self.batch_unavailable = False
 
+    def add_secret(self, value):
+        """Register a value the module writes (a record's client secret) so that no error message shows it, even
+        when the instance repeats the request in its answer."""
+        self.transport.add_secret(value)
+
     # -- auth -----------------------------------------------------------------------------------------------------
 
     def token(self):

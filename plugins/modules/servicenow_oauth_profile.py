@@ -385,6 +385,7 @@ def profile_lookup(client, entity_sys_id, name):
 
 
 def ensure_present(client, params, check_mode, host):
+    client.add_secret(params.get("client_secret"))
     rows_entity, rows_profile, rows_script = client.batch_get(read_requests(params))
     entity = find_entity(rows_entity, params["name"])
     script = find_script(rows_script, params, host)

@@ -26,6 +26,9 @@ class FakeInstance:
     apply_plan = ServiceNowClient.apply_plan
     base_url = HOST
 
+    def add_secret(self, value):
+        self.secrets_registered = getattr(self, "secrets_registered", []) + [value]
+
     """A tiny in-memory ServiceNow: tables of rows, encoded queries with ``=``, ``^`` and ``^OR`` and one level of
     dot-walk, every call recorded. ``ignore_queries`` makes it behave like an instance that drops unknown query
     fields (every row of the table comes back)."""
