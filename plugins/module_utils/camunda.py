@@ -443,11 +443,21 @@ class ConsoleAPI:
         body = {"clientName": name}
         if permissions:
             body["permissions"] = list(permissions)
-        return self._call("Creating API client {0!r}".format(name), "POST", self._path("clients"), json=body,
+        data = self._call("Creating API client {0!r}".format(name), "POST", self._path("clients"), json=body,
                           expected=(200, 201)).json()
+        return self._object(data, "Creating API client {0!r}".format(name))
 
     def get_client(self, client_id):
-        return self._call("Reading API client {0!r}".format(client_id), "GET", self._path("clients", client_id)).json()
+        data = self._call("Reading API client {0!r}".format(client_id), "GET", self._path("clients", client_id)).json()
+        return self._object(data, "Reading API client {0!r}".format(client_id))
+
+    def _object(self, data, what):
+        """``data`` when it is a JSON object, else a CamundaError naming the call (never the body: it may hold a
+        secret)."""
+        if isinstance(data, dict):
+            return data
+        raise CamundaError("{0} of cluster {1} returned no JSON object; check camunda.console_url {2}".format(
+            what, self.cluster_id, host_of(self.transport.base_url)))
 
     def delete_client(self, client_id):
         self._call("Deleting API client {0!r}".format(client_id), "DELETE", self._path("clients", client_id),

@@ -494,9 +494,11 @@ class ServiceNowClient:
                 return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
             raise
         data = response.json()
+        served_list = data.get("serviced_requests") if isinstance(data, dict) else None
         by_id = {}
-        for served in (data or {}).get("serviced_requests") or []:
-            by_id[str(served.get("id"))] = served
+        for served in served_list if isinstance(served_list, list) else []:
+            if isinstance(served, dict):
+                by_id[str(served.get("id"))] = served
         out = []
         for rid, item, sent in zip(ids, items, body["rest_requests"]):
             served = by_id.get(rid)

@@ -273,7 +273,7 @@ class Transport:
             raise TransportError("The Python library 'requests' is required on the host that runs the module; "
                                  "install it with 'pip install requests'", kind="connection")
         if not base_url or not re.match(r"^https?://[^/]+", str(base_url)):
-            raise TransportError("The {0} address {1!r} is not a URL; give it as https://host[:port]".format(
+            raise TransportError("The {0} address '{1}' is not a URL; give it as https://host[:port]".format(
                 service, strip_query(base_url) if base_url else base_url), kind="connection")
         self.base_url = str(base_url).rstrip("/")
         self.service = service

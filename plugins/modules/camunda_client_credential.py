@@ -398,7 +398,17 @@ def ensure_saas(params, client, check_mode, now):
     if previous is not None:
         result["previous_client_id"] = previous.get("clientId")
 
-    details = None if check_mode else console.get_client(current["clientId"])
+    details = None
+    if not check_mode:
+        try:
+            details = console.get_client(current["clientId"])
+        except CamundaError as err:
+            if created is None:
+                raise
+            # Failing here would lose the new secret for good (the Console never shows it again): warn instead.
+            warnings.append("API client {0} of cluster {1} was created, but reading its connection details failed "
+                            "({2}); its secret is returned, the region-derived values (zeebe_address, region, host) "
+                            "may be missing".format(current.get("clientId"), cluster_id, str(err).rstrip(".")))
     result.update(saas_connection(current, cluster_id, details, client, audience))
     if created is not None and created.get("clientSecret"):
         result["client_secret"] = created["clientSecret"]

@@ -258,7 +258,9 @@ def batch_install_body(params, version):
 
 def link_id(result, name):
     """The id of links.<name> in a CI/CD response (taken from the url when the id is missing)."""
-    link = ((result or {}).get("links") or {}).get(name) or {}
+    links = result.get("links") if isinstance(result, dict) else None
+    link = links.get(name) if isinstance(links, dict) else None
+    link = link if isinstance(link, dict) else {}
     if link.get("id"):
         return str(link["id"])
     url = str(link.get("url") or "").rstrip("/")
@@ -266,7 +268,7 @@ def link_id(result, name):
 
 
 def progress_view(result):
-    result = result or {}
+    result = result if isinstance(result, dict) else {}
     status = normalize(result.get("status"))
     return dict(status=status, status_label=normalize(result.get("status_label")) or STATUS_LABELS.get(status, ""),
                 status_message=normalize(result.get("status_message")), status_detail=normalize(result.get("status_detail")),
@@ -276,7 +278,10 @@ def progress_view(result):
 def failure_message(params, host, progress, results):
     """One sentence: what the instance said about a failed or canceled installation, with the batch items' words."""
     words = [w for w in (progress.get("error"), progress.get("status_message"), progress.get("status_detail")) if w]
-    for item in ((results or {}).get("batch_items") or []):
+    items = results.get("batch_items") if isinstance(results, dict) else None
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
         text = normalize(item.get("status_message"))
         if text and text.rstrip(".") not in [w.rstrip(".") for w in words]:
             words.append("%s: %s" % (normalize(item.get("name")) or normalize(item.get("id")) or "item", text))
@@ -331,7 +336,8 @@ def install(client, params, version, host, sleep=time.sleep, clock=time.time):
     progress_id = link_id(started, "progress")
     if not progress_id:
         raise SpokeError("%s on %s returned no progress link (status %s): check the CI/CD API on the instance."
-                         % (what, host, normalize((started or {}).get("status")) or "unknown"))
+                         % (what, host, normalize(started.get("status") if isinstance(started, dict) else None)
+                            or "unknown"))
     progress = wait_for_progress(client, progress_id, params, host, sleep=sleep, clock=clock)
     if progress["status"] == "2":
         return progress

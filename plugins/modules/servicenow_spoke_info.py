@@ -352,7 +352,7 @@ def missing_sentences(facts, params, host):
         missing.append("%s runs ServiceNow %s, older than %s, the oldest release the Camunda Spoke supports: upgrade "
                        "the instance." % (host, release["buildname"] or release["family"], params["minimum_release"]))
     elif release["supported"] is None:
-        unknown.append("The release of %s could not be told from glide.buildname %r: check that it is %s or newer."
+        unknown.append("The release of %s could not be told from glide.buildname '%s': check that it is %s or newer."
                        % (host, release["buildname"], params["minimum_release"]))
     spoke = facts["spoke"]
     if not spoke["installed"]:

@@ -321,3 +321,30 @@ def test_sm_absent():
     keycloak = FakeKeycloak(None)
     result, _w = mod.ensure_self_managed(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
     assert result["changed"] is False and keycloak.calls == [("find", "servicenow")]
+
+
+class FailingGetConsole(FakeConsole):
+    def get_client(self, client_id):
+        self.calls.append(("get", client_id))
+        raise CamundaError("Reading API client 'new-id-1' of cluster {0} failed: Camunda Console API GET "
+                           "/clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER),
+                           status=503)
+
+
+def test_failed_detail_read_after_creation_still_returns_the_new_secret():
+    console = FailingGetConsole()
+    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
+    assert result["client_secret"] == "new-secret-1" and result["client_id"] == "new-id-1"
+    assert result["changed"] is True and "region" not in result
+    assert warnings == [
+        "API client new-id-1 of cluster {0} was created, but reading its connection details failed (Reading API "
+        "client 'new-id-1' of cluster {0} failed: Camunda Console API GET /clusters/{0}/clients/new-id-1 on "
+        "console.test failed with HTTP 503); its secret is returned, the region-derived values (zeebe_address, "
+        "region, host) may be missing".format(CLUSTER)]
+
+
+def test_failed_detail_read_of_an_existing_client_fails():
+    console = FailingGetConsole([row("new-id-1", "servicenow")])
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_saas(params(), Client(console), False, NOW)
+    assert "failed with HTTP 503" in str(err.value) and console.writes() == []
