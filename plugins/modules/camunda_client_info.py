@@ -19,14 +19,18 @@ description:
   - The C(camunda.servicenow.setup) role uses it to tell an instance's client generations apart (trusted, orphaned,
     previous) before it creates or deletes anything.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying anything.
     support: full
+    details: The module is read-only.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+    details: Read-only; there is never a diff.
 options:
   cluster_id:
     description:
@@ -43,8 +47,8 @@ options:
     type: str
   include_cluster:
     description:
-      - Also read the cluster itself (SaaS only, one more request) and return it as RV(cluster): its region, the
-        regional host and the Camunda version, for a preflight check.
+      - Also read the cluster itself (SaaS only, one more request) and return it as RV(cluster), with its region,
+        the regional host and the Camunda version, for a preflight check.
     type: bool
     default: false
 notes:

@@ -19,14 +19,18 @@ description:
     pair is then trusted) or whether a client found in Camunda is an orphan of an interrupted run.
   - The client secret is write-only in ServiceNow and never returned.
 author:
-  - camunda.servicenow maintainers
+  - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
 attributes:
   check_mode:
+    description: Can run in check mode and return the changed status without modifying anything.
     support: full
+    details: The module is read-only.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+    details: Read-only; there is never a diff.
 options:
   name:
     description:

@@ -40,6 +40,10 @@ attributes:
     description: Can run in check mode and return the changed status without modifying the instance.
     support: full
     details: The module never changes anything.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+    details: Read-only; there is never a diff.
 options:
   scope:
     description: The spoke's application scope.

@@ -61,8 +61,8 @@ def test_cluster_view_parses_region_host_and_version():
 
 def test_cluster_view_of_a_cluster_not_ready_and_an_unparsable_document():
     from ansible_collections.camunda.servicenow.plugins.modules.camunda_client_info import cluster_view
-    got = cluster_view({"generation": {"name": "Camunda 8.6.3-rc1"}, "status": {"ready": "Creating",
-                                                                             "zeebeStatus": "Creating"}}, "c2")
+    got = cluster_view({"generation": {"name": "Camunda 8.6.3-rc1"},
+                        "status": {"ready": "Creating", "zeebeStatus": "Creating"}}, "c2")
     assert (got["id"], got["version"], got["ready"], got["region"]) == ("c2", "8.6.3-rc1", False, None)
     assert cluster_view("junk", "c3") == {"id": "c3", "name": None, "region": None, "host": None, "version": None,
                                           "status": None, "ready": False}

@@ -349,8 +349,8 @@ CAMUNDA_PARAMS = {
     camunda_client_info: dict(cluster_id=CLUSTER, include_cluster=True),
     camunda_cluster_info: dict(cluster_id=CLUSTER, region="bru-2", client_id="cluster-client",
                                client_secret=CLUSTER_SECRET),
-    camunda_connector_secret: dict(cluster_id=CLUSTER, secrets=[dict(name="snUser", value=CONNECTOR_VALUES[0]),
-                                                                 dict(name="snPwd", value=CONNECTOR_VALUES[1])]),
+    camunda_connector_secret: dict(cluster_id=CLUSTER, secrets=[
+        dict(name="snUser", value=CONNECTOR_VALUES[0]), dict(name="snPwd", value=CONNECTOR_VALUES[1])]),
     camunda_token: {},
 }
 
@@ -383,8 +383,8 @@ def camunda_run(mod, monkeypatch, options, check_mode=False, **extra):
 CAMUNDA_CASES = [
     (camunda_client_credential, "saas", {}), (camunda_client_credential, "self_managed", {}),
     (camunda_client_info, "saas", {}), (camunda_client_info, "self_managed", {}),
-    (camunda_cluster_info, "saas", {}), (camunda_cluster_info, "saas", {"access_token": CAM_ACCESS,
-                                                                          "client_id": None, "client_secret": None}),
+    (camunda_cluster_info, "saas", {}),
+    (camunda_cluster_info, "saas", {"access_token": CAM_ACCESS, "client_id": None, "client_secret": None}),
     (camunda_connector_secret, "saas", {}),
     (camunda_token, "saas", {}), (camunda_token, "self_managed", {}),
     (camunda_token, "saas", {"client_id": "cluster-client", "client_secret": CLUSTER_SECRET}),
@@ -410,8 +410,8 @@ def test_camunda_token_failure_echoing_the_form_shows_no_secret(fake_http, monke
 
 def test_camunda_access_token_option_is_never_echoed(fake_http, monkeypatch):
     EchoCamunda(fake_http, status=403)
-    kwargs = failure(camunda_prepare(camunda_connector_secret, monkeypatch,
-                    camunda_options(client_id=None, client_secret=None, access_token=CAM_ACCESS)))
+    options = camunda_options(client_id=None, client_secret=None, access_token=CAM_ACCESS)
+    kwargs = failure(camunda_prepare(camunda_connector_secret, monkeypatch, options))
     assert fake_http.calls[0].headers["Authorization"] == "Bearer " + CAM_ACCESS
     assert_clean(kwargs)
 
@@ -516,8 +516,7 @@ def walk_options(spec, prefix=""):
         yield prefix + name, option
         for sub in ("options",):
             if option.get(sub):
-                for item in walk_options(option[sub], prefix + name + "."):
-                    yield item
+                yield from walk_options(option[sub], prefix + name + ".")
 
 
 @pytest.mark.parametrize("mod", ALL_MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
@@ -544,8 +543,7 @@ def test_only_the_necessary_return_values_are_secrets_and_say_so(mod):
     def walk(values, prefix=""):
         for key, doc in (values or {}).items():
             yield prefix + key, doc
-            for item in walk(doc.get("contains"), prefix + key + "."):
-                yield item
+            yield from walk(doc.get("contains"), prefix + key + ".")
     secretish = set(k for k, _d in walk(returns) if k.rsplit(".", 1)[-1] in SECRET_OPTION_NAMES + ("secret", "token"))
     assert secretish == set(k for m, k in SECRET_RETURNS if m == name)
     for key in secretish:
