@@ -76,8 +76,8 @@ options:
       - The version to install (C(requested_version), which the CI/CD API requires for an application).
       - When the application is installed at another version, it is installed at this one (an upgrade) unless
         O(verify_only=true), which fails instead.
-      - When omitted, any installed version is accepted, and an installation uses the C(latest_version) the instance
-        shows for the application; the module fails when it shows none.
+      - When omitted, any installed version is accepted; an installation needs it (the module fails and says so,
+        since C(sys_scope) does not tell which Store versions the instance is entitled to).
     type: str
   load_demo_data:
     description: Whether the installation loads the application's demo data.
@@ -162,7 +162,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow impo
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 APP_TABLE = "sys_scope"
-APP_FIELDS = ["sys_id", "scope", "name", "version", "active", "latest_version", "sys_class_name"]
+APP_FIELDS = ["sys_id", "scope", "name", "version", "active", "sys_class_name"]
 RESULT_FIELDS = ["sys_id", "scope", "name", "version", "active"]
 BATCH_INSTALL_PATH = "/api/sn_cicd/app/batch/install"
 PROGRESS_PATH = "/api/sn_cicd/progress/%s"
@@ -233,8 +233,8 @@ def decide(app, params, host):
     return "install"
 
 
-def install_version(app, params, host):
-    version = params["version"] or (normalize(app.get("latest_version")) if app else "")
+def install_version(params, host):
+    version = params["version"]
     if not version:
         raise SpokeError(
             "The application %s is not installed on %s and no version was given: set the version option (the CI/CD "
@@ -365,7 +365,7 @@ def run(module, client, sleep=time.sleep, clock=time.time):
     result = dict(changed=False, action=action, application=before, installed=bool(app), diff=dict(before={}, after={}))
     if action == "none":
         return result
-    version = install_version(app, params, host)
+    version = install_version(params, host)
     result["changed"] = True
     result["diff"] = dict(before=dict(version=before.get("version", ""), active=before.get("active", "")),
                           after=dict(version=version, active="true"))

@@ -169,13 +169,20 @@ def test_install_polls_until_successful():
     assert result["progress"]["status"] == "2"
 
 
-def test_install_version_falls_back_to_latest_version():
-    assert mod.install_version(dict(latest_version="1.3.0"), params(), HOST) == "1.3.0"
-    assert mod.install_version(dict(latest_version="1.3.0"), params(version="1.2.0"), HOST) == "1.2.0"
+def test_install_version_is_the_version_option():
+    assert mod.install_version(params(version="1.2.0"), HOST) == "1.2.0"
+
+
+def test_install_without_a_version_fails_and_says_which_option():
+    with pytest.raises(mod.SpokeError) as err:
+        mod.install_version(params(), HOST)
+    assert str(err.value) == (
+        "The application x_camun_camunda is not installed on %s and no version was given: set the version option (the "
+        "CI/CD batch install requires the version to install, see the application's Store listing)." % HOST)
 
 
 def test_inactive_row_with_latest_version_is_not_reinstalled():
-    client = FakeClient([[dict(APP, active="false", latest_version="1.3.0")]], progress=[dict(status="2")])
+    client = FakeClient([[dict(APP, active="false")]], progress=[dict(status="2")])
     with pytest.raises(mod.SpokeError) as err:
         run(client)
     assert "but inactive" in str(err.value)
