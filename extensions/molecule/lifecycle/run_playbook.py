@@ -5,8 +5,10 @@
 
 Prints {"rc", "stats": {host: {ok, changed, failures, ...}}, "changed": {host: [task names]},
 "failed": {host: [{"task", "msg"}]}, "messages": {host: [{"task", "msg"}]}} on stdout, parsed from the default
-callback's output (results as one-line JSON; core has no json callback). The playbook runs from the repository root, with the collections path of the calling environment (the molecule
-scenario links this checkout as camunda.servicenow there) and without molecule's ansible.cfg.
+callback's output (results as one-line JSON; core has no json callback). The playbook runs from the repository
+root, with the collections path of the calling environment (the molecule scenario links this checkout as
+camunda.servicenow there) and without molecule's ansible.cfg. The full output is appended to
+$MOLECULE_EPHEMERAL_DIRECTORY/last_run.log.
 """
 
 import json
@@ -73,7 +75,7 @@ def main(argv):
     out["rc"] = proc.returncode
     if not out["stats"]:
         out["error"] = (proc.stderr or proc.stdout)[-3000:]
-    with open(os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "last_run.log"), "a") as log:
+    with open(os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "last_run.log"), "a", encoding="utf-8") as log:
         log.write(proc.stdout + proc.stderr)
     sys.stdout.write(json.dumps(out) + "\n")
     return 0
