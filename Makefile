@@ -118,8 +118,10 @@ molecule: venv ## molecule test (extensions/molecule)
 	@if [ -z "$$(find extensions/molecule -name molecule.yml -print -quit 2>/dev/null)" ]; then echo "molecule: no scenario yet in extensions/molecule (skipped)"; exit 0; fi; \
 	molecule test --all
 
-demo: ## Quick start against the local sandbox
-	@echo "demo: not available yet: it will start the sandbox and run playbooks/site.yml against it once the role and playbooks exist."
+# No dependency on `venv`: the quick start needs only Python 3 and git. tests/ci/demo.sh creates $(VENV) itself when it
+# has no ansible-playbook yet (requirements.txt, ansible-core, cryptography); a later `make venv` completes it.
+demo: ## Quick start: sandbox (TLS, 3 instances, 1 cluster), site.yml twice (second run changed=0), summary, stop
+	PYTHON=$(PYTHON) VENV=$(VENV) tests/ci/demo.sh
 
 test: venv ## All gates, fast first; prints each gate's time (KEEP_GOING=1: run every gate, fail at the end)
 	@summary=""; failed=""; total_start=$$(date +%s); \
