@@ -108,7 +108,7 @@ build: venv ## ansible-galaxy collection build into build/ and check what the ta
 	ansible-galaxy collection build --force --output-path $(BUILD)/dist .
 	$(BIN)/python tests/ci/check_tarball.py $(BUILD)/dist/camunda-servicenow-*.tar.gz
 
-tarball-test: build ## Install the tarball into an empty collections path and load every module's docs from it
+tarball-test: build ## Install the tarball into an empty collections path; docs load; camunda.servicenow.site from it vs the sandbox, twice
 	$(BIN)/python tests/ci/tarball_test.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/tarball-install
 
 ee: venv ## ansible-builder create into build/ee and check the generated context (also part of ci-tests)

@@ -1,7 +1,7 @@
 # Copyright: (c) 2025, camunda.servicenow contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests for the build tooling in tests/ci: the ansible-test farm, the offline get-pip stand-in, its installer,
-the tarball check and the pytest gate wrapper."""
+the tarball check, the tarball test's recap parsing and the pytest gate wrapper."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -19,6 +19,7 @@ import check_tarball
 import farm
 import get_pip_offline
 import install_get_pip
+import tarball_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -218,3 +219,49 @@ def test_gate_passes_and_fails_with_pytest(tmp_path):
     rc, out = gate(tmp_path)
     assert rc == 1
     assert '1 failed, 1 passed' in out
+
+
+# --- tarball_test.py ---------------------------------------------------------------------------------------
+
+RUN_OUTPUT = """PLAY [x] ***
+
+PLAY RECAP *********************************************************************
+sn1                        : ok=31   changed=6    unreachable=0    failed=0    skipped=15   rescued=0    ignored=0
+sn2                        : ok=12   changed=0    unreachable=1    failed=2    skipped=17   rescued=0    ignored=0
+"""
+
+
+def test_tarball_test_reads_every_host_of_the_last_recap():
+    earlier = RUN_OUTPUT.replace('changed=6', 'changed=9').replace('sn2 ', 'sn9 ')
+    assert tarball_test.recap(earlier + RUN_OUTPUT) == {'sn1': (31, 6, 0, 0), 'sn2': (12, 0, 1, 2)}
+
+
+def test_tarball_test_recap_of_a_run_that_never_finished_is_empty():
+    assert tarball_test.recap('ERROR! the playbook: camunda.servicenow.site could not be found\n') == {}
+
+
+def test_tarball_test_run_reports_the_failed_command_and_its_log(tmp_path):
+    log = str(tmp_path / 'out.log')
+    with pytest.raises(RuntimeError) as failure:
+        tarball_test.run([sys.executable, '-c', 'import sys; print("boom"); sys.exit(3)'], log=log)
+    assert str(failure.value).endswith('failed with exit code 3: see %s' % log)
+    with open(log) as handle:
+        assert handle.read() == 'boom\n'
+
+
+def test_tarball_test_run_times_out():
+    with pytest.raises(RuntimeError) as failure:
+        tarball_test.run([sys.executable, '-c', 'import time; time.sleep(5)'], timeout=1)
+    assert str(failure.value).endswith('did not finish within 1 s')
+
+
+def test_tarball_test_usage_error():
+    assert tarball_test.main(['only-one-argument']) == 2
+
+
+def test_tarball_test_fails_on_a_broken_tarball(tmp_path, capsys):
+    broken = tmp_path / 'camunda-servicenow-0.0.1.tar.gz'
+    broken.write_bytes(b'not a tarball')
+    assert tarball_test.main([str(broken), str(tmp_path / 'install'), '--no-sandbox']) == 1
+    assert 'tarball-test: ansible-galaxy collection install --offline --force' in capsys.readouterr().err
+    assert os.listdir(str(tmp_path / 'install')) == []

@@ -73,7 +73,7 @@ def test_second_active_connection_on_alias_is_refused(sn):
     # an inactive one is fine, but activating it is refused too
     inactive = sn.create("http_connection", {"name": "second", "connection_alias": alias, "active": "false"}).json()["result"]
     assert sn.patch("http_connection", inactive["sys_id"], {"active": "true"}).status_code == 403
-    assert len(sn.table("http_connection", sysparm_query="connection_alias=%s" % alias).json()["result"]) == 2
+    assert len(sn.table("http_connection", sysparm_query="connection_alias=" + alias).json()["result"]) == 2
 
 
 def test_multiple_connections_alias_allows_two(sn):
