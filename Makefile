@@ -80,9 +80,15 @@ ci-tests: farm ## pytest tests/ci (build tooling, tarball contents, execution en
 integration: farm ## ansible-test integration against the sandbox (started and always stopped here)
 	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
 
-lint: venv ## ansible-lint (production profile) and yamllint
-	@rc=0; yamllint --strict . || rc=1; ansible-lint --profile production || rc=1; \
-	if [ $$rc -ne 0 ]; then echo "lint: yamllint or ansible-lint found problems (see above)" >&2; fi; exit $$rc
+# awx.awx (for playbooks/awx_configure.yml) comes from the pinned `ansible` wheel, cached in build/cache, extracted
+# into build/collections: the only extra collections path ansible-lint and the syntax check see.
+lint: venv ## yamllint, ansible-lint (production profile), syntax check of awx_configure.yml (with awx.awx)
+	$(BIN)/python tests/ci/install_awx_collection.py --dest $(BUILD)/collections --cache $(BUILD)/cache
+	@rc=0; yamllint --strict . || rc=1; \
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/collections ansible-lint --profile production || rc=1; \
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/collections ansible-playbook --syntax-check playbooks/awx_configure.yml || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "lint: yamllint, ansible-lint or the syntax check of playbooks/awx_configure.yml found problems (see above)" >&2; fi; \
+	exit $$rc
 
 changelog-lint: venv ## antsibull-changelog lint (fragments and config)
 	antsibull-changelog lint
