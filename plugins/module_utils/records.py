@@ -22,13 +22,30 @@ UPDATE_SECRET_CHOICES = ("on_create", "always")
 ID_FIELDS = ("sys_id", "id", "clientId", "name")
 
 
+WHERE = "{where}"
+
+
 class RecordError(Exception):
-    """A desired-state problem (duplicates, a value the server changed); ``str(err)`` is one actionable sentence."""
+    """A desired-state problem (duplicates, a value the server changed); ``str(err)`` is one actionable sentence.
+
+    The engine does not know which host it works on, so its sentences carry a ``{where}`` marker that
+    ``locate(host)`` turns into " on <host>" (the module runner does that); unlocated, the marker disappears.
+    """
 
     def __init__(self, message, **facts):
         super(RecordError, self).__init__(message)
-        self.message = message
+        self.template = message
+        self.where = None
         self.facts = facts
+
+    def locate(self, where):
+        if where and not self.where:
+            self.where = where
+        return self
+
+    @property
+    def message(self):
+        return self.template.replace(WHERE, " on {0}".format(self.where) if self.where else "")
 
     def __str__(self):
         return self.message
@@ -101,7 +118,7 @@ def find_exact(rows, key, what="record", id_fields=ID_FIELDS):
     if len(found) > 1:
         ids = [record_id(row, id_fields) for row in found]
         raise RecordError(
-            "Found {0} {1} records matching {2} ({3}: {4}); a natural key must identify one record, so remove or "
+            "Found {0} {1} records matching {2}{{where}} ({3}: {4}); a natural key must identify one record, so remove or "
             "rename the duplicates, or identify the record by its id".format(
                 len(found), what, _describe_key(key), id_fields[0] if id_fields else "ids", ", ".join(ids)),
             ids=ids)
@@ -218,7 +235,7 @@ def verify_saved(saved, payload, secret_fields=(), what="record", service="The s
                 field, normalize(saved.get(field)), normalize(payload[field])))
     if problems:
         raise RecordError(
-            "{0} saved the {1} {2} differently than asked: {3}; a business rule or data policy on the instance "
+            "{0} saved the {1} {2}{{where}} differently than asked: {3}; a business rule or data policy on the instance "
             "probably changed it, check the record and the rules of its table".format(
                 service, what, record_id(saved), "; ".join(problems)),
             fields=sorted(payload))

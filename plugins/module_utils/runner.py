@@ -45,15 +45,18 @@ def require_requests(module):
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
 
 
-def run_module(module, work, errors=()):
+def run_module(module, work, errors=(), where=None):
     """Run ``work()`` (no arguments; returns the result dict, or ``(result, warnings)``) and exit the module.
 
     A TransportError, RecordError, ModuleError or one of ``errors`` becomes ``fail_json`` with its sentence; any
-    other exception is a bug and keeps its traceback."""
+    other exception is a bug and keeps its traceback. ``where`` (the host the module works on) completes the
+    desired-state engine's sentences, which do not know it."""
     require_requests(module)
     try:
         outcome = work()
     except USER_ERRORS + tuple(errors) as exc:
+        if isinstance(exc, RecordError):
+            exc.locate(where)
         module.fail_json(**fail_json_kwargs(exc))
         return None  # fail_json exits; this keeps test doubles that do not exit honest
     warnings = []

@@ -178,6 +178,14 @@ def instance_params(module_or_params):
     return out
 
 
+def instance_host(module_or_params):
+    """The host[:port] the instance options point at (for error sentences), or None when none is set."""
+    host = (instance_params(module_or_params).get("host") or "").strip()
+    if not host:
+        return None
+    return urlsplit(host if re.match(r"^https?://", host) else "https://" + host).netloc or None
+
+
 def auth_method(params):
     """Which authentication the options select: access_token, api_key, oauth, basic or certificate (in that
     order of precedence); None when there is none."""

@@ -125,6 +125,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    instance_host,
     escape_query_value as quote,
     find_by_name_or_sys_id,
     name_or_sys_id_query,
@@ -237,7 +238,7 @@ def run(module, client):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_module(module, lambda: run(module, ServiceNowClient(module)))
+    run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 
 
 if __name__ == "__main__":

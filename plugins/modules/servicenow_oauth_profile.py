@@ -201,6 +201,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    instance_host,
     escape_query_value as quote,
     servicenow_argument_spec,
 )
@@ -457,7 +458,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ("client_id",))],
     )
-    run_module(module, lambda: run(module, ServiceNowClient(module)))
+    run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 
 
 if __name__ == "__main__":

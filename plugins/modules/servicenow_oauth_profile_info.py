@@ -88,6 +88,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    instance_host,
     servicenow_argument_spec,
 )
 
@@ -107,7 +108,7 @@ def view(row):
 
 def read(client, name):
     rows = client.get_records(TABLE, {"name": name}, FIELDS, limit=5)
-    return records.find_exact(rows, {"name": name}, "Application Registry record")
+    return records.find_exact(rows, {"name": name}, "Application Registry (oauth_entity)")
 
 
 def run(module, client):
@@ -119,7 +120,7 @@ def main():
     spec = servicenow_argument_spec()
     spec.update(name=dict(type="str", default="Camunda OAuth"))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_module(module, lambda: run(module, ServiceNowClient(module)))
+    run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    instance_host,
     escape_query_value,
     servicenow_argument_spec,
 )
@@ -393,7 +394,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_module(module, lambda: run(module, ServiceNowClient(module)))
+    run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 
 
 if __name__ == "__main__":

@@ -155,6 +155,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
+    instance_host,
     escape_query_value,
     servicenow_argument_spec,
 )
@@ -237,7 +238,7 @@ def spoke_facts(rows, scope):
     """Installed/active/version of the application with that scope; a duplicate scope is an error."""
     found = [row for row in rows or [] if normalize(row.get("scope")) == scope]
     if len(found) > 1:
-        raise RecordError("Found %d applications with scope %s (sys_id: %s); a scope identifies one application"
+        raise RecordError("Found %d applications with scope %s{where} (sys_id: %s); a scope identifies one application"
                           % (len(found), scope, ", ".join(normalize(row.get("sys_id")) for row in found)))
     if not found:
         return dict(installed=False, active=False, version="", scope=scope, sys_id="", name="")
@@ -428,7 +429,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    run_module(module, lambda: run(module, ServiceNowClient(module)))
+    run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 
 
 if __name__ == "__main__":

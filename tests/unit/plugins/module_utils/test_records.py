@@ -71,6 +71,9 @@ class TestFindExact:
             "Found 2 credential records matching name='Camunda Connection' (sys_id: aaa, bbb); a natural key must "
             "identify one record, so remove or rename the duplicates, or identify the record by its id")
         assert err.value.facts == {"ids": ["aaa", "bbb"]}
+        assert str(err.value.locate("sn.example.test")).startswith(
+            "Found 2 credential records matching name='Camunda Connection' on sn.example.test (sys_id: aaa, bbb); ")
+        assert err.value.locate("other.host").where == "sn.example.test"  # the first host named stays
 
     def test_duplicates_named_by_other_id_field(self):
         rows = [{"id": "c1", "name": "sn"}, {"id": "c2", "name": "sn"}]

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import runner
+from ansible_collections.camunda.servicenow.plugins.module_utils import records, runner
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
@@ -66,6 +66,16 @@ def test_transport_error_keeps_its_facts():
                                  runner.ModuleError("The alias is missing.")])
 def test_user_errors_are_one_message(exc):
     assert outcome(raiser(exc)).outcome == ("fail", {"msg": str(exc)})
+
+
+def test_record_errors_name_the_host_the_module_works_on():
+    rows = [{"sys_id": "aaa", "name": "n"}, {"sys_id": "bbb", "name": "n"}]
+    module = Module()
+    with pytest.raises(Exited):
+        runner.run_module(module, lambda: records.find_exact(rows, {"name": "n"}, "credential"), where="sn.example.test")
+    assert module.outcome == ("fail", {"msg": (
+        "Found 2 credential records matching name='n' on sn.example.test (sys_id: aaa, bbb); a natural key must "
+        "identify one record, so remove or rename the duplicates, or identify the record by its id")})
 
 
 def test_module_specific_errors_and_bugs():

@@ -625,3 +625,13 @@ class TestNameOrSysId:
         assert str(err.value) == ("Found 2 credential records matching name='Camunda' (sys_id: {0}, {1}); a natural key "
                                   "must identify one record, so remove or rename the duplicates, or identify the record "
                                   "by its id".format("c" * 32, "d" * 32))
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("https://sn.example.test", "sn.example.test"),
+    ("sn.example.test:8443/", "sn.example.test:8443"),
+    ("", None),
+    (None, None),
+])
+def test_instance_host_names_the_instance_for_error_sentences(host, expected):
+    assert sn.instance_host({"instance": {"host": host}}) == expected
