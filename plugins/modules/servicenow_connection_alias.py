@@ -438,7 +438,8 @@ def run(module, client):
     current = pick(target, CONNECTION_FIELDS) if target else None
 
     if params["state"] == "absent":
-        step = plan(current, {}, state="absent")
+        # The managed fields, so the diff of a delete shows what is deleted (as every module that deletes does).
+        step = plan(current, dict.fromkeys(MANAGED_FIELDS), state="absent")
         result["action"] = step.action
         result["diff"] = step.diff
         if step.action == "delete":

@@ -238,6 +238,9 @@ def test_absent_deletes_then_is_a_no_op():
     result = run(client, state="absent")
     assert result["changed"] is True and result["action"] == "delete"
     assert client.writes() == [("DELETE", "http_connection", CONN_ID)]
+    expected_before = dict(conn_row())
+    del expected_before["sys_id"]
+    assert result["diff"] == {"before": expected_before, "after": {}}
     again = FakeClient(client.tables)
     second = run(again, state="absent")
     assert second["changed"] is False and again.writes() == []
@@ -248,6 +251,8 @@ def test_absent_in_check_mode_deletes_nothing():
     client = FakeClient(tables(connections=[conn_row()]))
     result = run(client, state="absent", check_mode=True)
     assert result["changed"] is True and client.writes() == []
+    assert result["diff"]["before"]["name"] == "Camunda API Connection"
+    assert result["diff"]["before"]["credential"] == CRED_ID and result["diff"]["after"] == {}
 
 
 def test_absent_never_touches_another_connection_or_the_alias():
