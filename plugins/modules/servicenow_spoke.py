@@ -287,13 +287,15 @@ def failure_message(params, host, progress, results):
         if text and text.rstrip(".") not in [w.rstrip(".") for w in words]:
             words.append("%s: %s" % (normalize(item.get("name")) or normalize(item.get("id")) or "item", text))
     said = "; ".join(dict.fromkeys(w.rstrip(".") for w in words)) or "no message"
-    hint = "check the installation in All > Application Manager and the CI/CD logs"
+    advice = "; check the installation in All > Application Manager and the CI/CD logs"
     if "entitle" in said.lower():
-        hint = ("the instance must be entitled to the application in the ServiceNow Store (a Personal Developer "
-                "Instance is not): request it in the Store or install it by hand")
-    return "Installing %s (%s) on %s %s: %s; %s." % (
+        # The advice is given once: the instance's own words may already say to ask the Store.
+        advice = " (a Personal Developer Instance cannot be entitled to Store applications)"
+        if "store" not in said.lower():
+            advice = "; request the entitlement in the ServiceNow Store and try again" + advice
+    return "Installing %s (%s) on %s %s: %s%s." % (
         params["scope"], params["app_id"], host,
-        "was canceled" if progress.get("status") == "4" else "failed", said, hint)
+        "was canceled" if progress.get("status") == "4" else "failed", said, advice)
 
 
 def cicd_error(exc, what, host):

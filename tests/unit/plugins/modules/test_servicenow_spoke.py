@@ -197,9 +197,20 @@ def test_failed_install_reports_the_instance_words():
         run(client, version="1.2.0")
     assert str(err.value) == (
         "Installing x_camun_camunda (aac1b64fc3803290ef46d0af050131d0) on sn.example.test failed: Batch install failed; "
-        "Camunda Spoke: Application is not entitled to this instance; the instance must be entitled to the application "
-        "in the ServiceNow Store (a Personal Developer Instance is not): request it in the Store or install it by hand.")
+        "Camunda Spoke: Application is not entitled to this instance; request the entitlement in the ServiceNow Store "
+        "and try again (a Personal Developer Instance cannot be entitled to Store applications).")
     assert client.calls[-1][1] == "/api/sn_cicd/app/batch/results/r1"
+
+
+def test_not_entitled_advice_is_given_once_when_the_instance_already_gives_it():
+    said = "The instance is not entitled to Camunda Spoke (x_camun_camunda); request the entitlement in the ServiceNow Store and try again"
+    client = FakeClient([[]], progress=[dict(status="3", status_label="Failed", status_message=said)])
+    with pytest.raises(mod.SpokeError) as err:
+        run(client, version="1.2.0")
+    assert str(err.value) == (
+        "Installing x_camun_camunda (aac1b64fc3803290ef46d0af050131d0) on sn.example.test failed: " + said
+        + " (a Personal Developer Instance cannot be entitled to Store applications).")
+    assert str(err.value).lower().count("store") == 2 and str(err.value).count("request") == 1
 
 
 def test_canceled_install():
