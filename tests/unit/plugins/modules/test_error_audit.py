@@ -103,7 +103,6 @@ def test_cicd_progress_and_results_of_another_shape(fake_http):
     assert spoke.link_id("x", "progress") == ""
     message = spoke.failure_message(dict(scope="s", app_id="a"), "h", spoke.progress_view({"status": "3"}),
                                     {"batch_items": ["junk", {"name": "Spoke", "status_message": "Not entitled"}]})
-    assert message == ("Installing s (a) on h failed: Spoke: Not entitled; the instance must be entitled to the "
-                       "application in the ServiceNow Store (a Personal Developer Instance is not): request it in "
-                       "the Store or install it by hand.")
+    assert message == ("Installing s (a) on h failed: Spoke: Not entitled; request the entitlement in the ServiceNow "
+                       "Store and try again (a Personal Developer Instance cannot be entitled to Store applications).")
     assert_one_sentence(message)
