@@ -1,6 +1,6 @@
 """Fixtures for the sandbox's own tests: one real serve.py process over TLS for the session.
 
-``sn`` resets instance sn1 and clears fault rules before each test, so tests do not see each other's records.
+``sn`` restores instance sn1 to its start-up state and clears every fault rule before each test, so tests do not see each other's records.
 """
 
 import os
@@ -74,9 +74,8 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def sn(sandbox):
-    sandbox.control("DELETE", "/faults")
-    sandbox.control("POST", "/reset", json={"service": "sn1"})
-    sandbox.control("POST", "/latency", json={"ms": 0})
+    sandbox.control("DELETE", "/faults")  # rules aimed at sn2 too
+    sandbox.restore("sn1")
     instance = Instance(sandbox, 0)
     yield instance
     instance.session.close()

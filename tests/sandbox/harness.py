@@ -4,6 +4,7 @@
         sn = sandbox.info["servicenow"][0]
         requests.get(sn["url"] + "/api/now/table/sys_user", auth=..., verify=sandbox.ca_file)
         sandbox.control("POST", "/faults", json={"path": "/api/now/table/", "status": 503, "times": 1})
+        sandbox.restore("sn1")  # sn1 as at start-up: records, flags, tokens, its fault rules, latency
 """
 
 import json
@@ -76,6 +77,14 @@ class Sandbox:
         if response.status_code >= 400:
             raise SandboxError("control %s %s failed with %s: %s" % (method, path, response.status_code, response.text))
         return response.json() if response.content else None
+
+    def restore(self, *services):
+        """Put ``services`` (all when none) back to their start-up state; returns the restore answer (README)."""
+        return self.control("POST", "/restore", json={"services": list(services)} if services else {})
+
+    def log_seq(self):
+        """The request log's position: pass it as ``since`` to read only what comes after."""
+        return self.control("GET", "/log/seq")["seq"]
 
     def stop(self, timeout=10.0):
         """SIGTERM, wait, SIGKILL if needed. Safe to call twice."""

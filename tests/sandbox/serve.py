@@ -107,6 +107,7 @@ def main(argv=None):
 
     info = {
         "pid": os.getpid(), "tls": bool(args.tls), "ca_file": ca_file, "state_dir": state_dir,
+        "latency_ms": args.latency_ms,
         "control_url": servers[0].url + PREFIX,
         "services": urls,
         "servicenow": servicenow.describe(sn_services),

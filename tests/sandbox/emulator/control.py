@@ -82,10 +82,12 @@ class ControlPlane:
     def __init__(self, services, latency_ms=0):
         self.services = services  # name -> service object
         self.latency_ms = latency_ms
+        self.startup_latency_ms = latency_ms  # what restore puts back (sandbox.json "latency_ms")
         self.info = {}  # the sandbox.json document, filled in by serve.py
         self.lock = threading.Lock()
         self.log = []
         self.seq = itertools.count(1)
+        self.last_seq = 0  # seq of the newest entry ever logged (a cleared log keeps it)
         self.counters = {}
         self.faults = []
         self.fault_ids = itertools.count(1)
@@ -111,7 +113,7 @@ class ControlPlane:
         if fault is not None:
             entry["fault"] = fault
         with self.lock:
-            entry["seq"] = next(self.seq)
+            entry["seq"] = self.last_seq = next(self.seq)
             self.log.append(entry)
             if len(self.log) > LOG_LIMIT:
                 del self.log[: len(self.log) - LOG_LIMIT]
@@ -155,9 +157,12 @@ class ControlPlane:
         head = parts[0] if parts else ""
         if head in ("", "info") and method == "GET":
             return json_response(200, self.info)
-        if head == "log" and method == "GET":
+        if head == "log" and method == "GET" and parts[1:] == ["seq"]:
+            with self.lock:
+                return json_response(200, {"seq": self.last_seq})
+        if head == "log" and method == "GET" and len(parts) == 1:
             return json_response(200, self._log_query(request))
-        if head == "log" and method == "DELETE":
+        if head == "log" and method == "DELETE" and len(parts) == 1:
             with self.lock:
                 self.log = []
             return empty_response(204)
@@ -187,6 +192,8 @@ class ControlPlane:
                 with self.lock:
                     self.faults = []
             return json_response(200, {"reset": names})
+        if head == "restore" and method == "POST" and len(parts) == 1:
+            return json_response(200, self.restore(body))
         if head == "state" and method == "GET":
             names = self._service_names(request.arg("service"))
             return json_response(200, {name: self.services[name].snapshot() for name in names})
@@ -199,6 +206,52 @@ class ControlPlane:
             return json_response(200, service.set_flags(body if method == "POST" else {}))
         return json_response(404, {"error": "no control endpoint %s %s" % (method, request.path)})
 
+    def state_group(self, name):
+        """``name`` and the services sharing its state (the Camunda SaaS trio, keycloak + sm_cluster), sorted."""
+        shared = getattr(self.services[name], "state", None)
+        if shared is None:
+            return [name]
+        return sorted(other for other, service in self.services.items() if getattr(service, "state", None) is shared)
+
+    def restore(self, body):
+        """Put services back to their start-up state (README "Restoring the start-up state").
+
+        ``body``: ``{}`` (everything), ``{"service": name}`` or ``{"services": [names]}``. Each named service
+        brings the services that share its state along. Removed: the fault rules aimed at a restored service and the
+        rules without ``service`` (they apply to it too); with everything, every rule. The latency goes back to
+        the start-up latency. The request log, its seq and the counters are kept.
+        """
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        if body.get("service") and body.get("services"):
+            raise ValueError("give service or services, not both")
+        requested = body.get("services")
+        if requested is None:
+            requested = [body["service"]] if body.get("service") else []
+        if not isinstance(requested, list) or not all(isinstance(n, str) and n for n in requested):
+            raise ValueError("services must be a list of service names")
+        everything = not requested
+        names = set()
+        for name in requested or sorted(self.services):
+            if name not in self.services:
+                raise KeyError("no service named %s" % name)
+            names.update(self.state_group(name))
+        names = sorted(names)
+        done = set()
+        for name in names:  # one reset per shared state
+            shared = getattr(self.services[name], "state", None)
+            key = id(self.services[name] if shared is None else shared)
+            if key not in done:
+                done.add(key)
+                self.services[name].reset()
+        with self.lock:
+            removed = [r.id for r in self.faults if everything or not r.service or r.service in names]
+            self.faults = [r for r in self.faults if r.id not in removed]
+            self.latency_ms = self.startup_latency_ms
+            seq = self.last_seq
+        return {"restored": names, "faults_removed": removed, "latency_ms": self.latency_ms,
+                "flags": {name: self.services[name].set_flags({}) for name in names}, "seq": seq}
+
     def _service_names(self, name):
         if not name:
             return sorted(self.services)
@@ -207,15 +260,22 @@ class ControlPlane:
         return [name]
 
     def _log_query(self, request):
-        service = request.arg("service")
+        services = set(filter(None, (request.arg("service") or "").split(",")))
         method = (request.arg("method") or "").upper()
         since = int(request.arg("since", "0"))
+        tail = request.arg("tail")
+        tail = int(tail) if tail not in (None, "") else None
+        if tail is not None and tail < 0:
+            raise ValueError("tail must be 0 or more")
         path = request.arg("path")
         pattern = re.compile(path) if path else None
         with self.lock:
             rows = [dict(e) for e in self.log if e["seq"] > since]
-        return [e for e in rows if (not service or e["service"] == service) and (not method or e["method"] == method)
+        rows = [e for e in rows if (not services or e["service"] in services) and (not method or e["method"] == method)
                 and (pattern is None or pattern.search(e["path"]))]
+        if tail is not None:
+            rows = rows[-tail:] if tail else []
+        return rows
 
     def _faults(self, method, parts, body):
         with self.lock:
