@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, find_exact
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     Transport, TransportError, parse_service_error)
@@ -523,11 +524,11 @@ class KeycloakAdmin:
         """The client whose clientId is exactly ``client_id``, or None (Keycloak's search is a prefix search)."""
         rows = self._call("Looking up client {0!r}".format(client_id), "GET", self._path(),
                           params={"clientId": client_id}).json() or []
-        found = [r for r in rows if isinstance(r, dict) and r.get("clientId") == client_id]
-        if len(found) > 1:
-            raise CamundaError("Realm {0!r} has {1} clients with clientId {2!r} (ids {3}); remove the duplicates".format(
-                self.realm, len(found), client_id, ", ".join(str(r.get("id")) for r in found)))
-        return found[0] if found else None
+        try:
+            return find_exact(rows if isinstance(rows, list) else [], {"clientId": client_id}, "Keycloak client",
+                              id_fields=("id",))
+        except RecordError as err:
+            raise err.locate("{0} in realm {1}".format(host_of(self.transport.base_url), self.realm))
 
     def create_client(self, representation):
         response = self._call("Creating client {0!r}".format(representation.get("clientId")), "POST", self._path(),

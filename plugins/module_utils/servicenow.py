@@ -431,13 +431,16 @@ class ServiceNowClient:
         ``lookup()`` finds the record again: a POST that failed in a retryable way is repeated only when the record
         is still absent."""
         sys_id = (the_plan.current or {}).get("sys_id")
-        return records.apply_plan(
-            the_plan, check_mode,
-            create=lambda payload: self.create(table, payload, fields=fields, lookup=lookup),
-            update=lambda payload: self.update(table, sys_id, payload, fields=fields),
-            delete=lambda: self.delete(table, sys_id),
-            what=what, service="ServiceNow ({0})".format(self.base_url), fields=fields,
-        )
+        try:
+            return records.apply_plan(
+                the_plan, check_mode,
+                create=lambda payload: self.create(table, payload, fields=fields, lookup=lookup),
+                update=lambda payload: self.update(table, sys_id, payload, fields=fields),
+                delete=lambda: self.delete(table, sys_id),
+                what=what, service="ServiceNow", fields=fields,
+            )
+        except records.RecordError as err:
+            raise err.locate(self.host)
 
     # -- other APIs -----------------------------------------------------------------------------------------------
 

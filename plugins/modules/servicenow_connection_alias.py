@@ -224,7 +224,6 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import (
-    RecordError,
     find_exact,
     normalize,
     plan,
@@ -243,6 +242,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow impo
 ALIAS_TABLE = "sys_alias"
 SCOPE_TABLE = "sys_scope"
 CONNECTION_TABLE = "http_connection"
+CONNECTION_WHAT = "connection (http_connection)"
 
 ALIAS_FIELDS = ["sys_id", "id", "name", "type", "connection_type", "multiple_connections", "sys_scope"]
 SCOPE_FIELDS = ["sys_id", "scope", "name", "active", "version"]
@@ -311,11 +311,9 @@ def lookup_requests(params):
 
 def check_alias(alias_rows, scope_rows, alias_id, scope, host):
     """Return (alias, scope_record) or raise ConnectionAliasError saying what is wrong and what to check."""
-    try:
-        scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
-        alias = find_exact(alias_rows, {"id": alias_id}, "connection alias")
-    except RecordError as exc:
-        raise ConnectionAliasError("%s (on %s)." % (str(exc).rstrip("."), host))
+    # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
+    scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
+    alias = find_exact(alias_rows, {"id": alias_id}, "connection alias")
     if scope_record is None:
         raise ConnectionAliasError(
             "The application scope %s was not found on %s: install the Camunda Spoke (camunda.servicenow.servicenow_spoke) "
@@ -341,10 +339,7 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
 
 def resolve_credential(rows, reference, table, host):
     """The sys_id of the credential named (or with the sys_id) ``reference``; exact match, never a guess."""
-    try:
-        found = find_by_name_or_sys_id(rows, reference, "credential")
-    except RecordError as exc:
-        raise ConnectionAliasError("%s (on %s); the credential option also takes a sys_id." % (str(exc).rstrip("."), host))
+    found = find_by_name_or_sys_id(rows, reference, "credential")
     if found is None:
         raise ConnectionAliasError(
             "The credential %s was not found in %s on %s: create it first (camunda.servicenow.servicenow_credential) "
@@ -383,10 +378,7 @@ def choose_target(connections, params, alias, host):
     """
     name = params["name"]
     alias_sys_id = normalize(alias["sys_id"])
-    try:
-        named = find_exact(connections, {"name": name}, "connection")
-    except RecordError as exc:
-        raise ConnectionAliasError("%s (on %s)." % (str(exc).rstrip("."), host))
+    named = find_exact(connections, {"name": name}, "connection")
     if named is not None and normalize(named.get("connection_alias")) != alias_sys_id:
         raise ConnectionAliasError(
             "The connection %s on %s is attached to another alias (%s), not %s: choose another name or move or delete "
@@ -464,13 +456,13 @@ def run(module, client):
 
     for row in to_deactivate:
         saved = client.update(CONNECTION_TABLE, normalize(row["sys_id"]), {"active": "false"})
-        verify_saved(saved, {"active": "false"})
+        verify_saved(saved, {"active": "false"}, what=CONNECTION_WHAT, service="ServiceNow")
     if step.action == "create":
         saved = client.create(CONNECTION_TABLE, step.payload)
-        verify_saved(saved, step.payload)
+        verify_saved(saved, step.payload, what=CONNECTION_WHAT, service="ServiceNow")
     elif step.action == "update":
         saved = client.update(CONNECTION_TABLE, current["sys_id"], step.payload)
-        verify_saved(saved, step.payload)
+        verify_saved(saved, step.payload, what=CONNECTION_WHAT, service="ServiceNow")
     else:
         saved = current
     result["connection"] = pick(saved, CONNECTION_FIELDS)

@@ -232,8 +232,8 @@ def ensure_absent(client, params, check_mode, host):
 def run(module, client):
     params = module.params
     if params["state"] == "absent":
-        return ensure_absent(client, params, module.check_mode, client.base_url)
-    return ensure_present(client, params, module.check_mode, client.base_url)
+        return ensure_absent(client, params, module.check_mode, client.host)
+    return ensure_present(client, params, module.check_mode, client.host)
 
 
 def main():

@@ -283,12 +283,13 @@ def read_requests(params, with_script=True):
     return reqs
 
 
-def find_entity(rows, name):
+def find_entity(rows, name, host):
     entity = records.find_exact(rows, {"name": name}, ENTITY_WHAT)
     if entity is not None and entity.get("type") != ENTITY_TYPE:
         raise ProfileError(
-            "The Application Registry record '{0}' ({1}) has type '{2}', not '{3}' (a third-party OAuth provider); "
-            "rename or delete it, or choose another name.".format(name, entity.get("sys_id"), entity.get("type"), ENTITY_TYPE)
+            "The Application Registry record '{0}' ({1}) on {2} has type '{3}', not '{4}' (a third-party OAuth "
+            "provider); rename or delete it, or choose another name.".format(
+                name, entity.get("sys_id"), host, entity.get("type"), ENTITY_TYPE)
         )
     return entity
 
@@ -321,21 +322,11 @@ def entity_profiles(client, rows, entity_sys_id):
 
 def choose_profile(profiles, wanted_name):
     """The profile to manage: the one named '<name> default_profile', else the entity's default one."""
-    named = [row for row in profiles if row.get("name") == wanted_name]
-    if len(named) > 1:
-        raise ProfileError(
-            "Several OAuth entity profiles are named '{0}' ({1}); delete the extra ones.".format(
-                wanted_name, ", ".join(sorted(row.get("sys_id", "") for row in named)))
-        )
-    if named:
-        return named[0]
-    defaults = [row for row in profiles if records.normalize(row.get("default")) == "true"]
-    if len(defaults) > 1:
-        raise ProfileError(
-            "The OAuth entity has several default profiles ({0}); keep only one.".format(
-                ", ".join(sorted(row.get("sys_id", "") for row in defaults)))
-        )
-    return defaults[0] if defaults else None
+    # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
+    named = records.find_exact(profiles, {"name": wanted_name}, PROFILE_WHAT)
+    if named is not None:
+        return named
+    return records.find_exact(profiles, {"default": True}, PROFILE_WHAT)
 
 
 def desired_entity(params, script_sys_id):
@@ -388,7 +379,7 @@ def profile_lookup(client, entity_sys_id, name):
 def ensure_present(client, params, check_mode, host):
     client.add_secret(params.get("client_secret"))
     rows_entity, rows_profile, rows_script = client.batch_get(read_requests(params))
-    entity = find_entity(rows_entity, params["name"])
+    entity = find_entity(rows_entity, params["name"], host)
     script = find_script(rows_script, params, host)
 
     if entity is None and params.get("client_secret") is None:
@@ -431,7 +422,7 @@ def ensure_present(client, params, check_mode, host):
 def ensure_absent(client, params, check_mode, host):
     rows_entity, rows_profile = client.batch_get(read_requests(params, with_script=False))
     # Same check as for present: never delete an OAuth client (type client) that happens to share the name.
-    entity = find_entity(rows_entity, params["name"])
+    entity = find_entity(rows_entity, params["name"], host)
     profiles = entity_profiles(client, rows_profile, entity["sys_id"]) if entity else []
     the_plan = records.plan(entity, dict((k, None) for k in ENTITY_FIELDS if k != "sys_id"), state="absent")
     if the_plan.action == "delete" and not check_mode:
@@ -448,8 +439,8 @@ def ensure_absent(client, params, check_mode, host):
 def run(module, client):
     params = module.params
     if params["state"] == "absent":
-        return ensure_absent(client, params, module.check_mode, client.base_url)
-    return ensure_present(client, params, module.check_mode, client.base_url)
+        return ensure_absent(client, params, module.check_mode, client.host)
+    return ensure_present(client, params, module.check_mode, client.host)
 
 
 def main():

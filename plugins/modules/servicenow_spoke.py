@@ -152,7 +152,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
@@ -163,6 +163,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow impo
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 APP_TABLE = "sys_scope"
+APP_WHAT = "application (sys_scope)"
 APP_FIELDS = ["sys_id", "scope", "name", "version", "active", "sys_class_name"]
 RESULT_FIELDS = ["sys_id", "scope", "name", "version", "active"]
 BATCH_INSTALL_PATH = "/api/sn_cicd/app/batch/install"
@@ -190,11 +191,8 @@ class SpokeError(ModuleError):
 
 def find_application(rows, scope):
     """The one application row with exactly this scope, or None; two are an error."""
-    found = [row for row in rows or [] if normalize(row.get("scope")) == scope]
-    if len(found) > 1:
-        raise SpokeError("Found %d applications with scope %s (sys_id: %s); a scope must identify one application."
-                         % (len(found), scope, ", ".join(normalize(row.get("sys_id")) for row in found)))
-    return found[0] if found else None
+    # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
+    return find_exact(rows, {"scope": scope}, APP_WHAT)
 
 
 def application_view(row):

@@ -151,7 +151,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, normalize
+from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
@@ -236,13 +236,9 @@ def release_facts(property_rows, minimum):
 
 def spoke_facts(rows, scope):
     """Installed/active/version of the application with that scope; a duplicate scope is an error."""
-    found = [row for row in rows or [] if normalize(row.get("scope")) == scope]
-    if len(found) > 1:
-        raise RecordError("Found %d applications with scope %s{where} (sys_id: %s); a scope identifies one application"
-                          % (len(found), scope, ", ".join(normalize(row.get("sys_id")) for row in found)))
-    if not found:
+    row = find_exact(rows, {"scope": scope}, "application (sys_scope)")  # duplicates: RecordError
+    if row is None:
         return dict(installed=False, active=False, version="", scope=scope, sys_id="", name="")
-    row = found[0]
     return dict(installed=True, active=normalize(row.get("active")) == "true", version=normalize(row.get("version")),
                 scope=scope, sys_id=normalize(row.get("sys_id")), name=normalize(row.get("name")))
 

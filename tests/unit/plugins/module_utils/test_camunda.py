@@ -13,6 +13,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.camunda.servicenow.plugins.doc_fragments.camunda import ModuleDocFragment
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
 
 ORG_ID = "org-client"
 ORG_SECRET = "org-secret-value-123"
@@ -296,3 +297,16 @@ def test_keycloak_list_clients_failure_is_one_sentence(fake_http, sleeps):
         "\"HTTP 403 Forbidden\"; check that the Keycloak admin user has the manage-clients role in realm "
         "'camunda-platform'.")
     assert "kc-token" not in str(err.value)
+
+
+def test_keycloak_find_client_is_exact_and_duplicates_use_the_shared_sentence(fake_http, sleeps):
+    fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients",
+                  json=[{"clientId": "servicenow", "id": "u1"}, {"clientId": "servicenow-r1", "id": "u2"}])
+    fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients",
+                  json=[{"clientId": "servicenow", "id": "u1"}, "junk", {"clientId": "servicenow", "id": "u3"}])
+    assert keycloak_client(sleeps).keycloak().find_client("servicenow") == {"clientId": "servicenow", "id": "u1"}
+    with pytest.raises(records.RecordError) as err:
+        keycloak_client(sleeps).keycloak().find_client("servicenow")
+    assert str(err.value) == (
+        "Found 2 Keycloak client records matching clientId='servicenow' on kc.test in realm camunda-platform (id: u1, u3); "
+        "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its id")

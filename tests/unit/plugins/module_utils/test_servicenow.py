@@ -591,8 +591,10 @@ class TestApplyPlan:
         fake_http.add("PATCH", "/api/now/table/t/s1", json={"result": {"sys_id": "s1", "order": "5"}})
         with pytest.raises(records.RecordError) as err:
             c.apply_plan("t", update, False, what="credential")
-        assert str(err.value).startswith("ServiceNow (https://sn.example.com) saved the credential s1 differently than "
+        # host[:port] once, where the shared {where} marker puts it (not the full URL, not twice)
+        assert str(err.value).startswith("ServiceNow saved the credential s1 on sn.example.com differently than "
                                          "asked: order is '5', not the '100' asked for;")
+        assert "https://" not in str(err.value)
 
     def test_create_passes_the_lookup(self, fake_http, sleeps):
         c = client(sleeps, username="u", password="p")

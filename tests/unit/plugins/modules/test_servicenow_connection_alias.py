@@ -142,7 +142,6 @@ def test_desired_connection_matches_documented_values():
     ([alias_row(type="credential")], None, "is a credential alias (type credential), not a connection alias"),
     ([alias_row(connection_type="jdbc_connection")], None, "has connection type jdbc_connection, not HTTP"),
     ([alias_row(sys_scope="global")], None, "does not belong to the application x_camun_camunda (its scope is global)"),
-    ([alias_row(), alias_row(sys_id="9" * 32)], None, "Found 2 connection alias records"),
 ])
 def test_alias_problems_fail_clearly_without_writing(alias, scope, message):
     client = FakeClient(tables(alias=alias, scope=scope))
@@ -166,10 +165,45 @@ def test_missing_credential_is_named():
 def test_duplicate_credential_names_fail():
     client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection"),
                                             dict(sys_id="9" * 32, name="Camunda Connection")]))
-    with pytest.raises(mod.ConnectionAliasError) as err:
+    with pytest.raises(records.RecordError) as err:
         run(client)
-    assert "Found 2 credential records" in str(err.value)
-    assert str(err.value).endswith("(on sn.example.test); the credential option also takes a sys_id.")
+    # The shared duplicate sentence; run_module(where=<host>) names the instance in it, as for every module.
+    assert str(err.value.locate(HOST)) == (
+        "Found 2 credential records matching name='Camunda Connection' on sn.example.test (sys_id: {0}, {1}); a natural "
+        "key must identify one record, so remove or rename the duplicates, or identify the record by its id".format(
+            CRED_ID, "9" * 32))
+    assert client.writes() == []
+
+
+def test_duplicate_aliases_fail_with_the_shared_sentence():
+    client = FakeClient(tables(alias=[alias_row(), alias_row(sys_id="9" * 32)]))
+    with pytest.raises(records.RecordError) as err:
+        run(client)
+    assert str(err.value.locate(HOST)) == (
+        "Found 2 connection alias records matching id='x_camun_camunda.Camunda' on sn.example.test (sys_id: {0}, {1}); "
+        "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
+        "id".format(ALIAS_ID, "9" * 32))
+    assert "(on " not in str(err.value) and client.writes() == []
+
+
+def test_duplicate_connection_names_fail_with_the_shared_sentence():
+    client = FakeClient(tables(connections=[conn_row(), conn_row(sys_id=OTHER_ID)]))
+    with pytest.raises(records.RecordError) as err:
+        run(client, state="absent")
+    assert str(err.value.locate(HOST)).startswith(
+        "Found 2 connection records matching name='Camunda API Connection' on sn.example.test (sys_id: {0}, {1}); "
+        .format(CONN_ID, OTHER_ID))
+    assert client.writes() == []
+
+
+def test_a_business_rule_changing_a_value_names_the_connection_and_service():
+    client = FakeClient(tables(), rewrite={"protocol": "http"})
+    with pytest.raises(records.RecordError) as err:
+        run(client)
+    assert str(err.value.locate(HOST)) == (
+        "ServiceNow saved the connection (http_connection) {0} on sn.example.test differently than asked: protocol is "
+        "'http', not the 'https' asked for; a business rule or data policy on the instance probably changed it, check "
+        "the record and the rules of its table".format("f" * 32))
 
 
 def test_credential_by_sys_id():

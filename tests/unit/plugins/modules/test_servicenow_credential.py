@@ -12,7 +12,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_credential as mod
 
-HOST = "https://sn.example.test"
+HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
 PROFILE_ID = "f" * 32
 CRED_ID = "d" * 32
 
@@ -20,7 +20,8 @@ CRED_ID = "d" * 32
 class FakeInstance:
     # The real one: it calls this fake's create/update/delete.
     apply_plan = ServiceNowClient.apply_plan
-    base_url = HOST
+    base_url = "https://" + HOST
+    host = HOST
 
     """In-memory tables; ``ignore_queries`` returns every row (an instance that drops unknown query fields)."""
 
@@ -119,7 +120,7 @@ def test_missing_profile_names_it_and_suggests_the_oauth_profile_module():
     with pytest.raises(mod.CredentialError) as err:
         mod.find_profile([], "Camunda OAuth default_profile", HOST)
     assert str(err.value) == (
-        "The OAuth entity profile 'Camunda OAuth default_profile' was not found on https://sn.example.test; create it "
+        "The OAuth entity profile 'Camunda OAuth default_profile' was not found on sn.example.test; create it "
         "first with camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
         "oauth_entity_profile.")
 
@@ -232,11 +233,10 @@ class FakeModule:
         self.check_mode = check_mode
 
 
-def test_run_dispatches_on_state_and_names_the_instance_url_in_messages():
+def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
     fake = FakeInstance()
-    fake.base_url = HOST
     with pytest.raises(mod.CredentialError) as err:
         mod.run(FakeModule(params()), fake)
-    assert "not found on https://sn.example.test;" in str(err.value)
+    assert "not found on sn.example.test;" in str(err.value)
     result = mod.run(FakeModule(params(state="absent"), check_mode=True), fake)
     assert result["changed"] is False and result["record"] == {}

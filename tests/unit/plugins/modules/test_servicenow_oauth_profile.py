@@ -14,7 +14,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile as mod
 
-HOST = "https://sn.example.test"
+HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
 SECRET = "s3cr3t-Value-42"
 SCRIPT_ID = "a" * 32
 ENTITY_ID = "e" * 32
@@ -24,7 +24,8 @@ PROFILE_ID = "f" * 32
 class FakeInstance:
     # The real one: it calls this fake's create/update/delete.
     apply_plan = ServiceNowClient.apply_plan
-    base_url = HOST
+    base_url = "https://" + HOST
+    host = HOST
 
     def add_secret(self, value):
         self.secrets_registered = getattr(self, "secrets_registered", []) + [value]
@@ -182,16 +183,16 @@ def test_read_requests_are_one_batch_of_three_with_a_dot_walked_profile_query():
 
 def test_find_entity_rejects_a_record_of_another_type():
     with pytest.raises(mod.ProfileError) as err:
-        mod.find_entity([entity_row(type="client")], "Camunda OAuth")
+        mod.find_entity([entity_row(type="client")], "Camunda OAuth", HOST)
     assert str(err.value) == (
-        "The Application Registry record 'Camunda OAuth' ({0}) has type 'client', not 'oauth_provider' (a third-party "
-        "OAuth provider); rename or delete it, or choose another name.".format(ENTITY_ID))
+        "The Application Registry record 'Camunda OAuth' ({0}) on sn.example.test has type 'client', not "
+        "'oauth_provider' (a third-party OAuth provider); rename or delete it, or choose another name.".format(ENTITY_ID))
 
 
 def test_find_entity_matches_the_name_exactly_and_reports_duplicates():
-    assert mod.find_entity([entity_row(name="camunda oauth")], "Camunda OAuth") is None
+    assert mod.find_entity([entity_row(name="camunda oauth")], "Camunda OAuth", HOST) is None
     with pytest.raises(records.RecordError) as err:
-        mod.find_entity([entity_row(), entity_row(sys_id="1" * 32)], "Camunda OAuth")
+        mod.find_entity([entity_row(), entity_row(sys_id="1" * 32)], "Camunda OAuth", HOST)
     assert ENTITY_ID in str(err.value) and "1" * 32 in str(err.value)
 
 
@@ -200,7 +201,7 @@ def test_find_script_missing_names_the_script_the_scope_and_the_spoke():
         mod.find_script([], params(), HOST)
     assert str(err.value) == (
         "The OAuth API script include 'OAuthCamundaUtil' was not found in application scope 'x_camun_camunda' on "
-        "https://sn.example.test; check that the Camunda Spoke is installed and active "
+        "sn.example.test; check that the Camunda Spoke is installed and active "
         "(camunda.servicenow.servicenow_spoke) or set oauth_api_script and scope.")
 
 
@@ -235,13 +236,19 @@ def test_choose_profile_prefers_the_name_then_the_default():
 
 
 def test_choose_profile_refuses_ambiguity():
-    with pytest.raises(mod.ProfileError) as err:
+    # The shared duplicate sentence (records.find_exact); run_module(where=<host>) names the instance in it.
+    with pytest.raises(records.RecordError) as err:
         mod.choose_profile([profile_row(), profile_row(sys_id="2" * 32)], "Camunda OAuth default_profile")
-    assert str(err.value) == "Several OAuth entity profiles are named 'Camunda OAuth default_profile' ({0}, {1}); delete the extra ones.".format(
-        "2" * 32, PROFILE_ID)
-    with pytest.raises(mod.ProfileError) as err:
+    assert str(err.value.locate(HOST)) == (
+        "Found 2 OAuth entity profile (oauth_entity_profile) records matching name='Camunda OAuth default_profile' on "
+        "sn.example.test (sys_id: {0}, {1}); a natural key must identify one record, so remove or rename the duplicates, "
+        "or identify the record by its id".format(PROFILE_ID, "2" * 32))
+    with pytest.raises(records.RecordError) as err:
         mod.choose_profile([profile_row(name="a"), profile_row(sys_id="2" * 32, name="b")], "Camunda OAuth default_profile")
-    assert "several default profiles" in str(err.value)
+    assert str(err.value.locate(HOST)).startswith(
+        "Found 2 OAuth entity profile (oauth_entity_profile) records matching default='true' on sn.example.test "
+        "(sys_id: {0}, {1}); ".format(PROFILE_ID, "2" * 32))
+    assert mod.choose_profile([profile_row(name="a", default="false")], "Camunda OAuth default_profile") is None
 
 
 # -- ensure_present --------------------------------------------------------------------------------------------
@@ -347,7 +354,7 @@ def test_without_a_secret_an_existing_record_is_left_alone_but_a_new_one_cannot_
     fake = FakeInstance(dict(sys_script_include=[script_row()]))
     with pytest.raises(mod.ProfileError) as err:
         mod.ensure_present(fake, params(client_secret=None), False, HOST)
-    assert str(err.value) == "client_secret is required to create the Application Registry record 'Camunda OAuth' on https://sn.example.test."
+    assert str(err.value) == "client_secret is required to create the Application Registry record 'Camunda OAuth' on sn.example.test."
     assert fake.writes() == []
 
 
@@ -435,10 +442,9 @@ class FakeModule:
         self.check_mode = check_mode
 
 
-def test_run_dispatches_on_state_and_names_the_instance_url_in_messages():
+def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
     fake = FakeInstance()
-    fake.base_url = HOST
     with pytest.raises(mod.ProfileError) as err:
         mod.run(FakeModule(params()), fake)
-    assert "on https://sn.example.test;" in str(err.value)
+    assert "on sn.example.test;" in str(err.value)
     assert mod.run(FakeModule(params(state="absent")), fake) == dict(changed=False, record={}, diff=dict(before={}, after={}))

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke as mod
@@ -285,3 +286,15 @@ def test_absent_asserts_not_installed():
 def test_link_id_from_url():
     assert mod.link_id({"links": {"progress": {"url": "https://h/api/sn_cicd/progress/abc"}}}, "progress") == "abc"
     assert mod.link_id({}, "progress") == ""
+
+
+def test_duplicate_scopes_fail_with_the_shared_sentence():
+    client = FakeClient([[APP, dict(APP, sys_id="9" * 32)]])
+    with pytest.raises(records.RecordError) as err:
+        run(client)
+    # run_module(where=<host>) names the instance, as for every duplicate the collection reports
+    assert str(err.value.locate(HOST)) == (
+        "Found 2 application (sys_scope) records matching scope='x_camun_camunda' on sn.example.test (sys_id: {0}, {1}); "
+        "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
+        "id".format(SCOPE_ID, "9" * 32))
+    assert client.cicd_calls() == []

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke_info as mod
 
@@ -224,3 +225,13 @@ def test_inactive_spoke():
     result = run(FakeClient(tables))
     assert result["spoke"]["active"] is False
     assert "installed on sn.example.test but inactive" in result["missing"][0]
+
+
+def test_duplicate_scopes_fail_with_the_shared_sentence():
+    with pytest.raises(records.RecordError) as err:
+        mod.spoke_facts([dict(sys_id="1" * 32, scope="x_camun_camunda"), dict(sys_id="2" * 32, scope="x_camun_camunda"),
+                         dict(sys_id="3" * 32, scope="x_camun_camunda_other")], "x_camun_camunda")
+    assert str(err.value.locate(HOST)) == (
+        "Found 2 application (sys_scope) records matching scope='x_camun_camunda' on sn.example.test (sys_id: {0}, {1}); "
+        "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
+        "id".format("1" * 32, "2" * 32))
