@@ -217,8 +217,9 @@ def token_hints(token_url, client_id, audience):
     """What to check per status of a token request (client ids are not secrets; secrets never appear)."""
     return {
         400: "check the token URL {0}, client_id {1!r} and the audience {2!r}".format(token_url, client_id, audience),
-        401: ("check client_id {0!r} and its client_secret, they were not accepted; not retried, because the token "
-              "service locks out addresses that repeat failed requests").format(client_id),
+        # True after a 429 retry too ("(after 2 attempts)"): only the rejected request is never repeated.
+        401: ("check client_id {0!r} and its client_secret, they were not accepted; a rejected token request is never "
+              "repeated, because the token service locks out addresses that repeat failed requests").format(client_id),
         403: "check that client {0!r} may request a token for audience {1!r}".format(client_id, audience),
         404: "check the token URL {0}".format(token_url),
         429: ("the token service allows about one token request per second per address; fetch one token with "

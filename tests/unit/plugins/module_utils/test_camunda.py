@@ -158,8 +158,26 @@ def test_401_from_the_token_endpoint_is_never_retried(fake_http, sleeps):
     message = str(err.value)
     assert err.value.status == 401
     assert "Fetching the Console API token for client 'org-client' failed" in message
-    assert "HTTP 401" in message and "not retried" in message
+    assert message == (
+        "Fetching the Console API token for client 'org-client' failed: Camunda token service POST /oauth/token on "
+        "login.test failed with HTTP 401: \"access_denied\" and \"Unauthorized\"; check client_id 'org-client' and its "
+        "client_secret, they were not accepted; a rejected token request is never repeated, because the token service "
+        "locks out addresses that repeat failed requests.")
     assert ORG_SECRET not in message
+
+
+def test_401_after_a_429_retry_says_only_the_rejected_request_is_never_repeated(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", status=429, json={"error": "too_many_requests"}, headers={"Retry-After": "1"})
+    fake_http.add("POST", "/oauth/token", status=401, json={"error": "access_denied", "error_description": "Unauthorized"})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console_token()
+    assert len(fake_http.calls) == 2 and sleeps == [1.0]
+    message = str(err.value)
+    assert message.endswith(
+        "failed with HTTP 401: \"access_denied\" and \"Unauthorized\" (after 2 attempts); check client_id 'org-client' "
+        "and its client_secret, they were not accepted; a rejected token request is never repeated, because the token "
+        "service locks out addresses that repeat failed requests.")
+    assert "not retried" not in message and ORG_SECRET not in message
 
 
 def test_429_honours_retry_after(fake_http, sleeps):
