@@ -553,8 +553,9 @@ class KeycloakAdmin:
                           self._path(uuid, "client-secret")).json() or {}
         value = data.get("value") if isinstance(data, dict) else None
         if not value:
-            raise CamundaError("Keycloak did not return the secret of client {0!r} in realm {1!r}; check that the "
-                               "admin user has the manage-clients role".format(client_id, self.realm))
+            raise CamundaError("Keycloak on {0} did not return the secret of client {1!r} in realm {2!r}; check that "
+                               "the admin user has the manage-clients role".format(
+                                   host_of(self.transport.base_url), client_id, self.realm))
         self.client.add_secret(value)
         return value
 

@@ -391,7 +391,7 @@ def ensure_saas(params, client, check_mode, now):
                 raise
             # The new secret must still reach the user: warn instead of failing after a creation.
             warnings.append("The new API client was created but deleting the previous client {0!r} failed ({1}); "
-                            "the next run deletes it".format(member.get("clientId"), err))
+                            "the next run deletes it".format(member.get("clientId"), str(err).rstrip(".")))
             continue
         result["deleted_client_ids"].append(member["clientId"])
         result["changed"] = True

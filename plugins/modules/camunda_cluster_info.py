@@ -167,7 +167,7 @@ topology:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, get_topology, saas_cluster_rest_url,
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, get_topology, host_of, saas_cluster_rest_url,
     version_tuple)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
@@ -230,12 +230,13 @@ def describe(topology):
 
 
 def check_version(version, minimum, where):
+    """``where``: "cluster <id> on <host>" or "the cluster at <URL>" (a noun phrase that names the host)."""
     if not version:
         raise CamundaError("The topology of {0} names no gateway version; check that the URL is the cluster REST "
                            "API".format(where))
     if version_tuple(version) < version_tuple(minimum):
-        raise CamundaError("The cluster at {0} runs Camunda {1}, below the minimum {2} of the ServiceNow "
-                           "integration; upgrade the cluster or lower minimum_version".format(where, version, minimum))
+        raise CamundaError("{0}{1} runs Camunda {2}, below the minimum {3} of the ServiceNow integration; upgrade the "
+                           "cluster or lower minimum_version".format(where[:1].upper(), where[1:], version, minimum))
 
 
 def cluster_token(params, client):
@@ -256,7 +257,10 @@ def cluster_token(params, client):
 def check(params, client):
     """The module result (changed False); raises CamundaError."""
     rest_url = rest_url_for(params, client)
-    where = params.get("cluster_id") or rest_url
+    if params.get("cluster_id"):
+        where = "cluster {0} on {1}".format(params["cluster_id"], host_of(rest_url))
+    else:
+        where = "the cluster at {0}".format(rest_url)
     what = "cluster {0} ({1})".format(params["cluster_id"], rest_url) if params.get("cluster_id") else rest_url
     token = cluster_token(params, client)
     try:

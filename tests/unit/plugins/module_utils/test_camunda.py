@@ -328,3 +328,11 @@ def test_keycloak_find_client_is_exact_and_duplicates_use_the_shared_sentence(fa
     assert str(err.value) == (
         "Found 2 Keycloak client records matching clientId='servicenow' on kc.test in realm camunda-platform (id: u1, u3); "
         "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its id")
+
+
+def test_keycloak_secret_missing_names_the_host_and_realm(fake_http, sleeps):
+    fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients/u1/client-secret", json={"type": "secret"})
+    with pytest.raises(cm.CamundaError) as err:
+        keycloak_client(sleeps).keycloak().get_secret("u1", "servicenow")
+    assert str(err.value) == ("Keycloak on kc.test did not return the secret of client 'servicenow' in realm "
+                              "'camunda-platform'; check that the admin user has the manage-clients role")

@@ -102,8 +102,15 @@ def test_old_version_is_refused(fake_http, sleeps):
     fake_http.add("GET", TOPO, json=topology("8.5.3"))
     with pytest.raises(cm.CamundaError) as err:
         mod.check(params(), client(sleeps))
-    assert str(err.value) == ("The cluster at {0} runs Camunda 8.5.3, below the minimum 8.6 of the ServiceNow integration; "
-                              "upgrade the cluster or lower minimum_version".format(CLUSTER))
+    assert str(err.value) == ("Cluster {0} on zeebe.test runs Camunda 8.5.3, below the minimum 8.6 of the ServiceNow "
+                              "integration; upgrade the cluster or lower minimum_version".format(CLUSTER))
+
+
+def test_old_version_by_url_names_the_url():
+    with pytest.raises(cm.CamundaError) as err:
+        mod.check_version("8.5.3", "8.6", "the cluster at https://zeebe.test/c1")
+    assert str(err.value) == ("The cluster at https://zeebe.test/c1 runs Camunda 8.5.3, below the minimum 8.6 of the "
+                              "ServiceNow integration; upgrade the cluster or lower minimum_version")
 
 
 def test_cluster_without_v2_is_reported_by_its_v1_version(fake_http, sleeps):
