@@ -9,7 +9,7 @@ realm carrying audience ``orchestration-api``; ``/v2/status``.  Errors are RFC 9
 
 import re
 
-from .camunda_common import bearer_token, problem, version_tuple
+from .camunda_common import StateBackedService, bearer_token, problem, version_tuple
 from .camunda_saas_state import CLUSTER_AUDIENCE
 from .http import empty_response, json_response
 
@@ -53,21 +53,8 @@ def _api_available(api, version):
     return numbers >= (8, 6, 0) if api == "v2" else numbers < (8, 8, 0)
 
 
-class ClusterService:
+class ClusterService(StateBackedService):
     name = "camunda_cluster"
-    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
-
-    def __init__(self, state):
-        self.state = state
-
-    def reset(self):
-        self.state.reset()
-
-    def expire_tokens(self):
-        self.state.expire_tokens()
-
-    def set_flags(self, changes):
-        return self.state.set_flags(changes)
 
     def snapshot(self):
         flags = self.state.current_flags()
@@ -112,21 +99,8 @@ class ClusterService:
         return json_response(200, topology(cluster_id, version, self.state.flags["partition_health"], api))
 
 
-class SmClusterService:
+class SmClusterService(StateBackedService):
     name = "sm_cluster"
-    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
-
-    def __init__(self, sm_state):
-        self.state = sm_state
-
-    def reset(self):
-        self.state.reset()
-
-    def expire_tokens(self):
-        self.state.expire_tokens()
-
-    def set_flags(self, changes):
-        return self.state.set_flags(changes)
 
     def snapshot(self):
         flags = self.state.current_flags()

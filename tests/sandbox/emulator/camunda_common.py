@@ -123,3 +123,24 @@ def nest_error(status, message):
     reasons = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
                409: "Conflict", 412: "Precondition Failed", 415: "Unsupported Media Type"}
     return json_response(status, {"statusCode": status, "message": message, "error": reasons.get(status, "Error")})
+
+
+class StateBackedService:
+    """What every Camunda service shares: it serves one state (SaaS or Self-Managed) that several services share, so
+    reset, token expiry and flags act on that state as a whole. Subclasses set ``name`` and add ``handle`` and
+    ``snapshot``."""
+
+    name = ""
+    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
+
+    def __init__(self, state):
+        self.state = state
+
+    def reset(self):
+        self.state.reset()
+
+    def expire_tokens(self):
+        self.state.expire_tokens()
+
+    def set_flags(self, changes):
+        return self.state.set_flags(changes)

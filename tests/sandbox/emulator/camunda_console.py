@@ -8,7 +8,7 @@ expired tokens: 401).  The organization client must hold the scope of the call (
 import re
 import uuid
 
-from .camunda_common import bearer_token, nest_error, parse_json_body, random_client_id, random_secret
+from .camunda_common import StateBackedService, bearer_token, nest_error, parse_json_body, random_client_id, random_secret
 from .camunda_saas_state import CONSOLE_AUDIENCE, ORG_SCOPES, PERMISSIONS, REGIONS
 from .http import empty_response, json_response
 
@@ -16,21 +16,8 @@ SECRET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 ROUTE = re.compile(r"^/clusters(?:/(?P<cluster>[^/]+)(?:/(?P<kind>clients|secrets)(?:/(?P<item>[^/]+))?)?)?$")
 
 
-class ConsoleService:
+class ConsoleService(StateBackedService):
     name = "camunda_console"
-    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
-
-    def __init__(self, state):
-        self.state = state
-
-    def reset(self):
-        self.state.reset()
-
-    def expire_tokens(self):
-        self.state.expire_tokens()
-
-    def set_flags(self, changes):
-        return self.state.set_flags(changes)
 
     def snapshot(self):
         snap = self.state.snapshot()

@@ -18,8 +18,8 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from .camunda_common import (FlagError, basic_credentials, bearer_token, check_flag_type, content_type, issue_order, mask,
-                             parse_json_body, prune_tokens, random_secret, random_token)
+from .camunda_common import (FlagError, StateBackedService, basic_credentials, bearer_token, check_flag_type, content_type,
+                             issue_order, mask, parse_json_body, prune_tokens, random_secret, random_token)
 from .http import empty_response, json_response
 from .store import JsonStore
 
@@ -177,21 +177,8 @@ def _has_audience_mapper(client, audience):
     return False
 
 
-class KeycloakService:
+class KeycloakService(StateBackedService):
     name = "keycloak"
-    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
-
-    def __init__(self, state):
-        self.state = state
-
-    def reset(self):
-        self.state.reset()
-
-    def expire_tokens(self):
-        self.state.expire_tokens()
-
-    def set_flags(self, changes):
-        return self.state.set_flags(changes)
 
     def snapshot(self):
         with self.state.lock:

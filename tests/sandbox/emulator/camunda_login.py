@@ -10,7 +10,7 @@
 import math
 from urllib.parse import parse_qs
 
-from .camunda_common import basic_credentials, content_type
+from .camunda_common import StateBackedService, basic_credentials, content_type
 from .camunda_saas_state import CONSOLE_AUDIENCE, PERMISSION_AUDIENCE
 from .http import json_response
 
@@ -24,21 +24,8 @@ def _oauth_error(status, error, description, headers=None):
     return json_response(status, {"error": error, "error_description": description}, base)
 
 
-class LoginService:
+class LoginService(StateBackedService):
     name = "camunda_login"
-    server_header = ""  # no Server: header; the reference documents none for Camunda [I]
-
-    def __init__(self, state):
-        self.state = state
-
-    def reset(self):
-        self.state.reset()
-
-    def expire_tokens(self):
-        self.state.expire_tokens()
-
-    def set_flags(self, changes):
-        return self.state.set_flags(changes)
 
     def snapshot(self):
         snap = self.state.snapshot()
