@@ -17,7 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=wrong-import-position
-from harness import SandboxError, read_info, start_sandbox, stop_pid  # noqa: E402
+from harness import SandboxError, process_alive, read_info, start_sandbox, stop_pid  # noqa: E402
 
 
 def integration_vars(info):
@@ -76,7 +76,7 @@ def main(argv=None):
     state_dir = os.path.abspath(args.state_dir)
     info = read_info(state_dir)
     if args.action == "start":
-        if info and _running(info["pid"]):
+        if info and process_alive(info["pid"]):
             print(os.path.join(state_dir, "sandbox.json"))
             return 0
         serve_args = serve_args or ["--tls"]
@@ -106,16 +106,6 @@ def main(argv=None):
         handle.write("\n")
     print(args.out)
     return 0
-
-
-def _running(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 if __name__ == "__main__":

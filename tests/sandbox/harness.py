@@ -109,7 +109,7 @@ class Sandbox:
         self.stop()
 
 
-def _alive(pid):
+def process_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -120,12 +120,12 @@ def _alive(pid):
 
 
 def stop_pid(pid, timeout=10.0):
-    if not _alive(pid):
+    if not process_alive(pid):
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
