@@ -85,12 +85,17 @@ def camunda_argument_spec():
 
 
 class CamundaError(ModuleError):
-    """One sentence a user can act on; never a secret."""
+    """One sentence a user can act on; never a secret.
 
-    def __init__(self, message, status=None):
+    ``reason`` is the part of the sentence that says where and why it failed without the step (for a wrapped
+    TransportError its own sentence, which names the call and the host), for callers that put the failure in
+    another context (a warning); it defaults to the whole message."""
+
+    def __init__(self, message, status=None, reason=None):
         super(CamundaError, self).__init__(message)
         self.message = message
         self.status = status
+        self.reason = reason or message
 
     def __str__(self):
         return self.message
@@ -213,15 +218,16 @@ def parse_token_response(data, now=None):
     return Token(data["access_token"], expires_in, data.get("token_type"), data.get("scope"), now=now)
 
 
-def token_hints(token_url, client_id, audience):
-    """What to check per status of a token request (client ids are not secrets; secrets never appear)."""
+def token_hints(client_id, audience):
+    """What to check per status of a token request (client ids are not secrets; secrets never appear). The token URL
+    is not repeated: the transport's sentence names the call and the host."""
     return {
-        400: "check the token URL {0}, client_id {1!r} and the audience {2!r}".format(token_url, client_id, audience),
+        400: "check client_id {0!r}, the audience {1!r} and the token URL".format(client_id, audience),
         # True after a 429 retry too ("(after 2 attempts)"): only the rejected request is never repeated.
         401: ("check client_id {0!r} and its client_secret, they were not accepted; a rejected token request is never "
               "repeated, because the token service locks out addresses that repeat failed requests").format(client_id),
         403: "check that client {0!r} may request a token for audience {1!r}".format(client_id, audience),
-        404: "check the token URL {0}".format(token_url),
+        404: "check the token URL (camunda.oauth_url or the task's token_url)",
         429: ("the token service allows about one token request per second per address; fetch one token with "
               "camunda.servicenow.camunda_token (run_once) and pass it to the other tasks as access_token"),
     }
@@ -294,13 +300,13 @@ class CamundaClient:
         form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         if audience:
             form["audience"] = audience
-        transport = self.transport(token_url, "Camunda token service", hints=token_hints(token_url, client_id, audience))
+        transport = self.transport(token_url, "Camunda token service", hints=token_hints(client_id, audience))
         try:
             response = transport.request("POST", token_url, data=form, expected=(200,), retry=True)
             token = parse_token_response(response.json(), now=self.clock())
         except TransportError as err:
             raise CamundaError("Fetching the {0} token for client {1!r} failed: {2}".format(what, client_id, err),
-                               status=err.status)
+                               status=err.status, reason=str(err))
         if token is None:
             raise CamundaError("The token service at {0} answered without an access_token for client {1!r}; check "
                                "that camunda.oauth_url is the token endpoint".format(host_of(token_url), client_id))
@@ -327,7 +333,7 @@ class CamundaClient:
             response = transport.request("POST", token_url, data=form, expected=(200,), retry=True)
             token = parse_token_response(response.json(), now=self.clock())
         except TransportError as err:
-            raise CamundaError("Fetching the {0} token failed: {1}".format(what, err), status=err.status)
+            raise CamundaError("Fetching the {0} token failed: {1}".format(what, err), status=err.status, reason=str(err))
         if token is None:
             raise CamundaError("The Keycloak token endpoint at {0} answered without an access_token; check "
                                "camunda.keycloak_url".format(host_of(token_url)))
@@ -413,13 +419,18 @@ class ConsoleAPI:
             401: "check the organization client's credentials (camunda.client_id / camunda.client_secret) or the "
                  "access_token, and that its token was issued for audience {0!r}".format(client.opt("console_audience")),
             403: "check that the organization API client has the needed scopes (Zeebe Client for API clients, "
-                 "Connector Secrets for secrets) and that cluster {0} belongs to its organization".format(cluster_id),
-            404: "check cluster_id {0} and that it belongs to the organization of camunda.client_id".format(cluster_id),
-            412: "cluster {0} is not ready (creating, updating or suspended); wait for it to be healthy or raise "
-                 "camunda.cluster_ready_timeout".format(cluster_id),
+                 "Connector Secrets for secrets) and that the cluster belongs to its organization",
+            404: "check cluster_id and that the cluster belongs to the organization of camunda.client_id",
+            412: "the cluster is not ready (creating, updating or suspended); wait for it to be healthy or raise "
+                 "camunda.cluster_ready_timeout",
             429: "the Console API rate-limited the requests, try again later",
         }
         self.transport = client.transport(base, "Camunda Console API", hints=hints, describe_error=console_error)
+
+    @property
+    def host(self):
+        """``host[:port]`` of the Console API, for messages that have no transport sentence naming it."""
+        return host_of(self.transport.base_url)
 
     def _call(self, what, method, path, expected=(200,), **kwargs):
         headers = {"Authorization": "Bearer " + self.client.console_token()}
@@ -429,7 +440,8 @@ class ConsoleAPI:
         try:
             return self.client.wait_ready(call)
         except TransportError as err:
-            raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status)
+            raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status,
+                               reason=str(err))
 
     def _path(self, *parts):
         return "/clusters/" + seg(self.cluster_id) + "".join("/" + seg(p) for p in parts)
@@ -458,8 +470,9 @@ class ConsoleAPI:
         secret)."""
         if isinstance(data, dict):
             return data
+        reason = "the Console API on {0} returned no JSON object; check camunda.console_url".format(self.host)
         raise CamundaError("{0} of cluster {1} returned no JSON object; check camunda.console_url {2}".format(
-            what, self.cluster_id, host_of(self.transport.base_url)))
+            what, self.cluster_id, self.host), reason=reason)
 
     def delete_client(self, client_id):
         self._call("Deleting API client {0!r}".format(client_id), "DELETE", self._path("clients", client_id),
@@ -499,9 +512,9 @@ class KeycloakAdmin:
         base = client.keycloak_base()
         hints = {
             401: "check the Keycloak admin credentials (camunda.keycloak_admin_username/password) or the access_token",
-            403: "check that the Keycloak admin user has the manage-clients role in realm {0!r}".format(self.realm),
-            404: "check camunda.keycloak_url (include /auth when Keycloak uses that context path) and that realm "
-                 "{0!r} exists".format(self.realm),
+            403: "check that the Keycloak admin user has the manage-clients role in the realm",
+            404: "check camunda.keycloak_url (include /auth when Keycloak uses that context path) and that the realm "
+                 "exists",
         }
         self.transport = client.transport(base, "Keycloak admin API", hints=hints)
 
@@ -510,7 +523,8 @@ class KeycloakAdmin:
         try:
             return self.transport.request(method, path, headers=headers, expected=expected, **kwargs)
         except TransportError as err:
-            raise CamundaError("{0} in realm {1!r} failed: {2}".format(what, self.realm, err), status=err.status)
+            raise CamundaError("{0} in realm {1!r} failed: {2}".format(what, self.realm, err), status=err.status,
+                               reason=str(err))
 
     def _path(self, *parts):
         return "/admin/realms/" + seg(self.realm) + "/clients" + "".join("/" + seg(p) for p in parts)
@@ -571,13 +585,14 @@ class KeycloakAdmin:
 
 def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
     """GET ``<rest_url>/<api>/topology`` with a bearer token; the JSON document. With ``quiet``, any HTTP error
-    gives None (used to probe the 8.5-era ``v1`` endpoint)."""
+    gives None (used to probe the 8.5-era ``v1`` endpoint). ``what`` names the cluster without its URL ("cluster
+    <id>" or "the cluster"): a failed call's sentence names the call and the host itself."""
     hints = {
         401: "the credential does not work for this cluster: check that the client belongs to it, has the "
              "Orchestration Cluster (Zeebe) scope and that its token was requested for audience {0!r}".format(
                  client.cluster_audience()),
         403: "check the client's scopes and authorizations on the cluster",
-        404: "check the cluster id and the cluster REST URL {0}".format(rest_url),
+        404: "check the cluster id and the cluster REST URL",
         412: "the cluster is not ready yet, wait for it to be healthy or raise camunda.cluster_ready_timeout",
     }
     transport = client.transport(rest_url, "Camunda cluster REST API", hints=hints)
@@ -591,9 +606,11 @@ def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
     except TransportError as err:
         if quiet and err.kind in ("http", "decode"):
             return None
-        raise CamundaError("Reading the topology of {0} failed: {1}".format(what, err), status=err.status)
+        raise CamundaError("Reading the topology of {0} failed: {1}".format(what, err), status=err.status,
+                           reason=str(err))
     if isinstance(data, dict):
         return data
     if quiet:
         return None
-    raise CamundaError("The topology of {0} is not a JSON object; check that the URL is the cluster REST API".format(what))
+    raise CamundaError("The topology of {0} at {1} is not a JSON object; check that the URL is the cluster REST "
+                       "API".format(what, rest_url))

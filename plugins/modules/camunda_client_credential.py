@@ -357,8 +357,8 @@ def ensure_saas(params, client, check_mode, now):
             adopted = [c for c in console.list_clients() if c.get("name") == new_name]
             if not adopted:
                 raise
-            warnings.append("API client {0!r} of cluster {1} was created by someone else while this task ran; it was "
-                            "adopted, so its secret is not available here".format(new_name, cluster_id))
+            warnings.append("API client {0!r} of cluster {1} on {2} was created by someone else while this task ran; it "
+                            "was adopted, so its secret is not available here".format(new_name, cluster_id, console.host))
             created = None
             current_new = adopted[0]
         else:
@@ -371,10 +371,10 @@ def ensure_saas(params, client, check_mode, now):
     else:
         result["diff"] = the_plan.diff
         if permissions and sorted(current.get("permissions") or []) != sorted(permissions):
-            warnings.append("API client {0!r} of cluster {1} has permissions {2}, not {3}; the Console API cannot change "
-                            "them, set rotate: true to replace the client".format(
-                                current.get("name"), cluster_id, ", ".join(sorted(current.get("permissions") or [])),
-                                ", ".join(sorted(permissions))))
+            warnings.append("API client {0!r} of cluster {1} on {2} has permissions {3}, not {4}; the Console API cannot "
+                            "change them, set rotate: true to replace the client".format(
+                                current.get("name"), cluster_id, console.host,
+                                ", ".join(sorted(current.get("permissions") or [])), ", ".join(sorted(permissions))))
         if stale:
             result["diff"] = {"before": {"clients": [client_view(m) for m in members]},
                               "after": {"clients": [client_view(current)]}}
@@ -390,8 +390,10 @@ def ensure_saas(params, client, check_mode, now):
             if created is None:
                 raise
             # The new secret must still reach the user: warn instead of failing after a creation.
-            warnings.append("The new API client was created but deleting the previous client {0!r} failed ({1}); "
-                            "the next run deletes it".format(member.get("clientId"), str(err).rstrip(".")))
+            # The reason names the call and the Console host (its transport sentence), so the context does not.
+            warnings.append("API client {0!r} of cluster {1} was created, but deleting the previous client {2!r} failed "
+                            "(the next run deletes it): {3}".format(current.get("name"), cluster_id,
+                                                                    member.get("clientId"), err.reason))
             continue
         result["deleted_client_ids"].append(member["clientId"])
         result["changed"] = True
@@ -406,9 +408,9 @@ def ensure_saas(params, client, check_mode, now):
             if created is None:
                 raise
             # Failing here would lose the new secret for good (the Console never shows it again): warn instead.
-            warnings.append("API client {0} of cluster {1} was created, but reading its connection details failed "
-                            "({2}); its secret is returned, the region-derived values (zeebe_address, region, host) "
-                            "may be missing".format(current.get("clientId"), cluster_id, str(err).rstrip(".")))
+            warnings.append("API client {0!r} of cluster {1} was created and its secret is returned, but reading its "
+                            "connection details failed, so the region-derived values (zeebe_address, region, host) "
+                            "may be missing: {2}".format(current.get("name"), cluster_id, err.reason))
     result.update(saas_connection(current, cluster_id, details, client, audience))
     if created is not None and created.get("clientSecret"):
         result["client_secret"] = created["clientSecret"]

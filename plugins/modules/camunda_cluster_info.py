@@ -261,7 +261,7 @@ def check(params, client):
         where = "cluster {0} on {1}".format(params["cluster_id"], host_of(rest_url))
     else:
         where = "the cluster at {0}".format(rest_url)
-    what = "cluster {0} ({1})".format(params["cluster_id"], rest_url) if params.get("cluster_id") else rest_url
+    what = "cluster {0}".format(params["cluster_id"]) if params.get("cluster_id") else "the cluster"
     token = cluster_token(params, client)
     try:
         topology = get_topology(client, rest_url, token, what)

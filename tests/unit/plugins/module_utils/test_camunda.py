@@ -246,8 +246,11 @@ def test_412_is_retried_for_a_bounded_time(fake_http, sleeps):
         c.console(CLUSTER).get_client("abc")
     assert sleeps == [2.0, 4.0, 8.0]
     assert err.value.status == 412
-    assert str(err.value).startswith("Reading API client 'abc' of cluster {0} failed: ".format(CLUSTER))
-    assert "is not ready" in str(err.value) and "cluster_ready_timeout" in str(err.value)
+    said = ("Camunda Console API GET /clusters/{0}/clients/abc on console.test failed with HTTP 412: \"The cluster is "
+            "not ready; try again later\"; the cluster is not ready (creating, updating or "
+            "suspended); wait for it to be healthy or raise camunda.cluster_ready_timeout.".format(CLUSTER))
+    assert str(err.value) == "Reading API client 'abc' of cluster {0} failed: {1}".format(CLUSTER, said)
+    assert err.value.reason == said
 
 
 def test_412_then_ready(fake_http, sleeps):
@@ -266,8 +269,8 @@ def test_console_errors_name_cluster_call_and_what_to_check(fake_http, sleeps):
         client(sleeps).console(CLUSTER).list_clients()
     assert str(err.value) == (
         'Listing the API clients of cluster {0} failed: Camunda Console API GET /clusters/{0}/clients on console.test '
-        'failed with HTTP 404: "Cluster not found"; check cluster_id {0} and that it belongs to the organization of '
-        'camunda.client_id.'.format(CLUSTER))
+        'failed with HTTP 404: "Cluster not found"; check cluster_id and that the cluster belongs to the organization '
+        'of camunda.client_id.'.format(CLUSTER))
     assert TOKEN not in str(err.value)
 
 
@@ -312,8 +315,7 @@ def test_keycloak_list_clients_failure_is_one_sentence(fake_http, sleeps):
     assert str(err.value) == (
         "Listing the clients in realm 'camunda-platform' failed: Keycloak admin API GET "
         "/auth/admin/realms/camunda-platform/clients on kc.test failed with HTTP 403: \"unknown_error\" and "
-        "\"HTTP 403 Forbidden\"; check that the Keycloak admin user has the manage-clients role in realm "
-        "'camunda-platform'.")
+        "\"HTTP 403 Forbidden\"; check that the Keycloak admin user has the manage-clients role in the realm.")
     assert "kc-token" not in str(err.value)
 
 
@@ -336,3 +338,26 @@ def test_keycloak_secret_missing_names_the_host_and_realm(fake_http, sleeps):
         keycloak_client(sleeps).keycloak().get_secret("u1", "servicenow")
     assert str(err.value) == ("Keycloak on kc.test did not return the secret of client 'servicenow' in realm "
                               "'camunda-platform'; check that the admin user has the manage-clients role")
+
+
+@pytest.mark.parametrize("status, hint", [
+    (400, "check client_id 'org-client', the audience 'api.cloud.camunda.io' and the token URL"),
+    (404, "check the token URL (camunda.oauth_url or the task's token_url)"),
+])
+def test_token_hints_do_not_repeat_the_token_url(fake_http, sleeps, status, hint):
+    fake_http.add("POST", "/oauth/token", status=status, json={"error": "nope"})
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console_token()
+    said = "Camunda token service POST /oauth/token on login.test failed with HTTP {0}: \"nope\"; {1}.".format(status, hint)
+    assert str(err.value) == "Fetching the Console API token for client 'org-client' failed: " + said
+    assert err.value.reason == said and "s3cr3t" not in str(err.value)
+
+
+def test_console_answer_without_object_has_a_reason_naming_the_host(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
+    fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), json=["x"])
+    with pytest.raises(cm.CamundaError) as err:
+        client(sleeps).console(CLUSTER).get_client("abc")
+    assert str(err.value) == ("Reading API client 'abc' of cluster {0} returned no JSON object; check camunda.console_url "
+                              "console.test".format(CLUSTER))
+    assert err.value.reason == "the Console API on console.test returned no JSON object; check camunda.console_url"

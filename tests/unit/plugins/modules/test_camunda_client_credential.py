@@ -20,6 +20,8 @@ NOW = 1767323045  # 2026-01-02T03:04:05Z
 class FakeConsole:
     """The Console API of one cluster, in memory, recording every call."""
 
+    host = "console.test"
+
     def __init__(self, clients=(), fail_create=None, fail_delete=None):
         self.clients = [dict(c) for c in clients]
         self.calls = []
@@ -140,8 +142,8 @@ def test_different_permissions_warn_and_do_not_write():
     console = FakeConsole([row("old", "servicenow", ["Zeebe", "Operate"])])
     result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
     assert console.writes() == [] and result["changed"] is False
-    assert warnings == ["API client 'servicenow' of cluster {0} has permissions Operate, Zeebe, not Zeebe; the Console API "
-                        "cannot change them, set rotate: true to replace the client".format(CLUSTER)]
+    assert warnings == ["API client 'servicenow' of cluster {0} on console.test has permissions Operate, Zeebe, not Zeebe; "
+                        "the Console API cannot change them, set rotate: true to replace the client".format(CLUSTER)]
 
 
 def test_check_mode_create_writes_nothing_and_returns_no_secret():
@@ -173,12 +175,19 @@ def test_rotate_keeps_the_old_client_when_creation_fails():
 
 
 def test_failed_delete_after_rotation_still_returns_the_new_secret():
-    console = FakeConsole([row("old", "servicenow")], fail_delete=CamundaError("Deleting failed: 500.", status=500))
+    said = ("Camunda Console API DELETE /clusters/{0}/clients/old on console.test failed with HTTP 500; Camunda Console "
+            "API had an internal error, check its logs.".format(CLUSTER))
+    failure = CamundaError("Deleting API client 'old' of cluster {0} failed: {1}".format(CLUSTER, said), status=500,
+                           reason=said)
+    console = FakeConsole([row("old", "servicenow")], fail_delete=failure)
     result, warnings = mod.ensure_saas(params(rotate=True), Client(console), False, NOW)
     assert result["client_secret"] == "new-secret-1" and result["deleted_client_ids"] == []
-    # the error's own full stop does not end up inside the parentheses
-    assert warnings == ["The new API client was created but deleting the previous client 'old' failed (Deleting failed: "
-                        "500); the next run deletes it"]
+    # The step and the cluster are said once (the warning's context), the call and the host once (the transport's).
+    assert warnings == ["API client 'servicenow-r20260102030405' of cluster {0} was created, but deleting the previous "
+                        "client 'old' failed (the next run deletes it): Camunda Console API DELETE /clusters/{0}/clients/old "
+                        "on console.test failed with HTTP 500; Camunda Console API had an internal error, check its "
+                        "logs.".format(CLUSTER)]
+    assert "new-secret-1" not in warnings[0]
 
 
 def test_leftover_of_an_interrupted_rotation_is_deleted():
@@ -201,7 +210,8 @@ def test_unique_name_race_adopts_the_client():
     console.create_client = create
     result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
     assert result["client_id"] == "raced" and "client_secret" not in result
-    assert "was adopted" in warnings[0]
+    assert warnings == ["API client 'servicenow' of cluster {0} on console.test was created by someone else while this "
+                        "task ran; it was adopted, so its secret is not available here".format(CLUSTER)]
 
 
 def test_other_create_errors_are_not_adopted():
@@ -328,9 +338,9 @@ def test_sm_absent():
 class FailingGetConsole(FakeConsole):
     def get_client(self, client_id):
         self.calls.append(("get", client_id))
-        raise CamundaError("Reading API client 'new-id-1' of cluster {0} failed: Camunda Console API GET "
-                           "/clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER),
-                           status=503)
+        said = "Camunda Console API GET /clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER)
+        raise CamundaError("Reading API client 'new-id-1' of cluster {0} failed: {1}".format(CLUSTER, said), status=503,
+                           reason=said)
 
 
 def test_failed_detail_read_after_creation_still_returns_the_new_secret():
@@ -339,10 +349,9 @@ def test_failed_detail_read_after_creation_still_returns_the_new_secret():
     assert result["client_secret"] == "new-secret-1" and result["client_id"] == "new-id-1"
     assert result["changed"] is True and "region" not in result
     assert warnings == [
-        "API client new-id-1 of cluster {0} was created, but reading its connection details failed (Reading API "
-        "client 'new-id-1' of cluster {0} failed: Camunda Console API GET /clusters/{0}/clients/new-id-1 on "
-        "console.test failed with HTTP 503); its secret is returned, the region-derived values (zeebe_address, "
-        "region, host) may be missing".format(CLUSTER)]
+        "API client 'servicenow' of cluster {0} was created and its secret is returned, but reading its connection "
+        "details failed, so the region-derived values (zeebe_address, region, host) may be missing: Camunda Console "
+        "API GET /clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER)]
 
 
 def test_failed_detail_read_of_an_existing_client_fails():

@@ -91,9 +91,10 @@ def test_401_says_the_credential_does_not_work(fake_http, sleeps):
     with pytest.raises(cm.CamundaError) as err:
         mod.check(params(), client(sleeps))
     message = str(err.value)
-    assert message.startswith("Reading the topology of cluster {0} (https://zeebe.test/{0}) failed: Camunda cluster REST "
-                              "API GET /{0}/v2/topology on zeebe.test failed with HTTP 401".format(CLUSTER))
-    assert "the credential does not work for this cluster" in message
+    assert message == ("Reading the topology of cluster {0} failed: Camunda cluster REST API GET /{0}/v2/topology on "
+                       "zeebe.test failed with HTTP 401: \"Unauthorized\" and \"{1}\"; the credential does not work for "
+                       "this cluster: check that the client belongs to it, has the Orchestration Cluster (Zeebe) scope "
+                       "and that its token was requested for audience 'zeebe.camunda.io'.".format(CLUSTER, detail))
     assert "ctok" not in message
 
 
@@ -139,3 +140,35 @@ def test_unreachable_cluster(fake_http, sleeps):
         mod.check(params(), client(sleeps))
     assert "could not connect" in str(err.value) and "zeebe.test" in str(err.value)
     assert len(sleeps) == 4  # GET retried on connection errors, then a clear failure
+
+
+def test_failure_without_cluster_id_names_the_call_and_host_once(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
+    fake_http.add("GET", "/base/v2/topology", status=403, json={"title": "Forbidden"})
+    with pytest.raises(cm.CamundaError) as err:
+        mod.check(params(cluster_id=None, cluster_rest_url="https://rest.test/base"), client(sleeps))
+    assert str(err.value) == ("Reading the topology of the cluster failed: Camunda cluster REST API GET /base/v2/topology "
+                              "on rest.test failed with HTTP 403: \"Forbidden\"; check the client's scopes and "
+                              "authorizations on the cluster.")
+    assert err.value.reason == ("Camunda cluster REST API GET /base/v2/topology on rest.test failed with HTTP 403: "
+                                "\"Forbidden\"; check the client's scopes and authorizations on the cluster.")
+
+
+def test_404_hint_does_not_repeat_the_url(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
+    fake_http.add("GET", TOPO, status=404, json={"title": "Not Found"})
+    fake_http.add("GET", "/{0}/v1/topology".format(CLUSTER), status=404, json={"title": "Not Found"})
+    with pytest.raises(cm.CamundaError) as err:
+        mod.check(params(), client(sleeps))
+    assert str(err.value) == ("Reading the topology of cluster {0} failed: Camunda cluster REST API GET /{0}/v2/topology "
+                              "on zeebe.test failed with HTTP 404: \"Not Found\"; check the cluster id and the cluster "
+                              "REST URL.".format(CLUSTER))
+
+
+def test_topology_that_is_no_object_names_the_url(fake_http, sleeps):
+    fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
+    fake_http.add("GET", TOPO, json=["not", "an", "object"])
+    with pytest.raises(cm.CamundaError) as err:
+        mod.check(params(), client(sleeps))
+    assert str(err.value) == ("The topology of cluster {0} at https://zeebe.test/{0} is not a JSON object; check that the "
+                              "URL is the cluster REST API".format(CLUSTER))
