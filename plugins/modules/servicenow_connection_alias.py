@@ -26,6 +26,7 @@ author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
+  - camunda.servicenow.attributes
 seealso:
   - module: camunda.servicenow.servicenow_spoke
   - module: camunda.servicenow.servicenow_spoke_info
@@ -36,10 +37,8 @@ seealso:
     link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
 attributes:
   check_mode:
-    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
   diff_mode:
-    description: Returns the managed fields before and after in RV(diff).
     support: full
 options:
   state:

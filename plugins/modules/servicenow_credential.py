@@ -23,12 +23,11 @@ author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
+  - camunda.servicenow.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return the changed status without modifying the instance.
     support: full
   diff_mode:
-    description: Returns the managed fields before and after in RV(diff) (secrets never, only a mask).
     support: full
 options:
   name:

@@ -22,15 +22,7 @@ author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
-attributes:
-  check_mode:
-    description: Can run in check mode and return the changed status without modifying anything.
-    support: full
-    details: The module is read-only.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-    details: Read-only; there is never a diff.
+  - camunda.servicenow.attributes.info_module
 options:
   name:
     description:

@@ -26,6 +26,7 @@ author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
+  - camunda.servicenow.attributes.info_module
 seealso:
   - module: camunda.servicenow.servicenow_spoke
   - module: camunda.servicenow.servicenow_connection_alias
@@ -35,15 +36,6 @@ seealso:
   - name: Camunda Spoke setup and configuration
     description: The documented ServiceNow steps.
     link: https://docs.camunda.io/docs/components/camunda-integrations/servicenow/setup-and-configuration/
-attributes:
-  check_mode:
-    description: Can run in check mode and return the changed status without modifying the instance.
-    support: full
-    details: The module never changes anything.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
-    details: Read-only; there is never a diff.
 options:
   scope:
     description: The spoke's application scope.
