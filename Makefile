@@ -81,12 +81,14 @@ integration: farm ## ansible-test integration against the sandbox (started and a
 	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
 
 # awx.awx (for playbooks/awx_configure.yml) comes from the pinned `ansible` wheel, cached in build/cache, extracted
-# into build/collections: the only extra collections path ansible-lint and the syntax check see.
+# into build/collections. camunda.servicenow itself is this checkout, through the link in collections/. Those two are
+# the only collections paths ansible-lint and the syntax check see: nothing from ~/.ansible or the system.
+LINT_COLLECTIONS := $(BUILD)/collections:$(REPO)/collections
 lint: venv ## yamllint, ansible-lint (production profile), syntax check of awx_configure.yml (with awx.awx)
 	$(BIN)/python tests/ci/install_awx_collection.py --dest $(BUILD)/collections --cache $(BUILD)/cache
 	@rc=0; yamllint --strict . || rc=1; \
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/collections ansible-lint --profile production || rc=1; \
-	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/collections ansible-playbook --syntax-check playbooks/awx_configure.yml || rc=1; \
+	ANSIBLE_COLLECTIONS_PATH=$(LINT_COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ansible-lint --profile production || rc=1; \
+	ANSIBLE_COLLECTIONS_PATH=$(LINT_COLLECTIONS) ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ansible-playbook --syntax-check playbooks/awx_configure.yml || rc=1; \
 	if [ $$rc -ne 0 ]; then echo "lint: yamllint, ansible-lint or the syntax check of playbooks/awx_configure.yml found problems (see above)" >&2; fi; \
 	exit $$rc
 

@@ -27,7 +27,9 @@ import subprocess
 import sys
 
 # Paths relative to the repository root (directories or files) that never go into the farm.
-EXCLUDED_PATHS = ('.venv', 'build', '.git', '.sandbox', 'tests/output', '.ansible', '.cache', '.tox', '.mypy_cache')
+EXCLUDED_PATHS = ('.venv', 'build', '.git', '.sandbox', 'tests/output', '.ansible', '.cache', '.tox', '.mypy_cache',
+                  # the links that let a checkout's playbooks find the collection (galaxy.yml build_ignore)
+                  'collections/ansible_collections', 'playbooks/collections')
 # Base names excluded anywhere in the tree.
 EXCLUDED_NAMES = ('__pycache__', '.pytest_cache', '*.pyc', '*.tar.gz', '.DS_Store', '*.swp')
 # Paths inside the farm that the mirror never deletes (ansible-test writes them).
