@@ -37,7 +37,7 @@ export NO_COLOR := 1
 endif
 
 .PHONY: help venv farm get-pip sanity units sandbox-tests ci-tests integration lint changelog-lint docs-lint docs \
-        build tarball-test ee molecule demo test test-matrix matrix-oldest matrix-newest clean
+        build tarball-test ee molecule demo sandbox-start sandbox-stop test test-matrix matrix-oldest matrix-newest clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -119,8 +119,9 @@ build: venv ## ansible-galaxy collection build into build/ and check what the ta
 tarball-test: build ## Install the tarball into an empty collections path; docs load; camunda.servicenow.site from it vs the sandbox, twice
 	$(BIN)/python tests/ci/tarball_test.py $(BUILD)/dist/camunda-servicenow-*.tar.gz $(BUILD)/tarball-install
 
-ee: venv ## ansible-builder create into build/ee and check the generated context (also part of ci-tests)
-	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ee tests/ci/test_execution_environment.py $(PYTEST_OPTS) -p no:cacheprovider
+ee: build ## ansible-builder create from extensions/ee/execution-environment.yml into build/ee (the image's build context)
+	ansible-builder create -f extensions/ee/execution-environment.yml --context $(BUILD)/ee --output-filename Containerfile
+	@echo "ee: build/ee holds the context; build the image with: ansible-builder build -f extensions/ee/execution-environment.yml -c build/ee -t camunda-servicenow-ee:latest"
 
 molecule: venv ## molecule test (extensions/molecule)
 	@if [ -z "$$(find extensions/molecule -name molecule.yml -print -quit 2>/dev/null)" ]; then echo "molecule: no scenario yet in extensions/molecule (skipped)"; exit 0; fi; \
@@ -130,6 +131,21 @@ molecule: venv ## molecule test (extensions/molecule)
 # has no ansible-playbook yet (requirements.txt, ansible-core, cryptography); a later `make venv` completes it.
 demo: ## Quick start: sandbox (TLS, 3 instances, 1 cluster), site.yml twice (second run changed=0), summary, stop
 	PYTHON=$(PYTHON) VENV=$(VENV) tests/ci/demo.sh
+
+# Try the role by hand against the sandbox: `make sandbox-start`, then the printed ansible-playbook command, then
+# `make sandbox-stop`. The inventory is what tests/ci/sandbox_inventory.py writes from the sandbox's sandbox.json.
+SANDBOX_TRY := $(BUILD)/try
+SANDBOX_INSTANCES ?= 2
+sandbox-start: venv ## Start the sandbox (TLS, SANDBOX_INSTANCES=2) and write build/try/inventory.yml for it
+	$(BIN)/python tests/sandbox/ctl.py start --state-dir $(SANDBOX_TRY)/sandbox --instances $(SANDBOX_INSTANCES) --tls >/dev/null
+	$(BIN)/python tests/ci/sandbox_inventory.py $(SANDBOX_TRY)/sandbox/sandbox.json $(SANDBOX_TRY)/inventory.yml
+	@echo "sandbox: running (it stops by itself after an hour). Now, for example:"
+	@echo "  .venv/bin/ansible-playbook site.yml -i $(patsubst $(REPO)/%,%,$(SANDBOX_TRY))/inventory.yml"
+	@echo "Stop it with: make sandbox-stop"
+
+sandbox-stop: ## Stop the sandbox that `make sandbox-start` started
+	@if [ -x $(BIN)/python ]; then py=$(BIN)/python; else py=$(PYTHON); fi; \
+	$$py tests/sandbox/ctl.py stop --state-dir $(SANDBOX_TRY)/sandbox; echo "sandbox: stopped"
 
 test: venv ## All gates, fast first; prints each gate's time (KEEP_GOING=1: run every gate, fail at the end)
 	@summary=""; failed=""; total_start=$$(date +%s); \

@@ -1,6 +1,9 @@
 # Copyright: (c) 2025, camunda.servicenow contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""playbooks/site.yml run the way AWX runs a job: through ansible-runner, credentials only in the environment.
+"""site.yml run the way AWX runs a job: through ansible-runner, credentials only in the environment.
+
+The project is laid out as AWX lays it out (the synced project folder, collections/requirements.yml installed by the
+project update into the job's collections path); the collection is not installed any other way.
 
 The sandbox (TLS, two ServiceNow instances sharing one Camunda SaaS cluster) stands in for the services. As in AWX,
 a job carries one credential of each type, so each ServiceNow instance is one job (limit = that host) with its
@@ -19,11 +22,13 @@ __metaclass__ = type
 import json
 import os
 import re
+import subprocess
 import sys
 
 import pytest
 
 import awx_credential_types as act
+from checkout_copy import copy_checkout
 import sandbox_inventory
 
 ansible_runner = pytest.importorskip("ansible_runner")
@@ -122,16 +127,26 @@ def sandbox(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def collections_root(tmp_path_factory):
-    """ANSIBLE_COLLECTIONS_PATH holding camunda.servicenow (AWX installs it from the project or the EE)."""
-    root = tmp_path_factory.mktemp("awx-collections")
-    link = root / "ansible_collections" / "camunda" / "servicenow"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(act.REPO)
-    return str(root)
+def awx_project(tmp_path_factory):
+    """The project as AWX lays it out for a job: the synced project folder, and the collections its
+    collections/requirements.yml names installed by the project update into the job's requirements_collections
+    (`ansible-galaxy collection install -r collections/requirements.yml` run from the project folder). The links a
+    checkout uses are left out of the copy, so camunda.servicenow can only come from that install."""
+    root = tmp_path_factory.mktemp("awx-job")
+    project = copy_checkout(str(root / "project"), skip=("collections/ansible_collections", "playbooks/collections"))
+    dest = str(root / "requirements_collections")
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("ANSIBLE_"))
+    env.update(HOME=str(root), ANSIBLE_COLLECTIONS_PATH=dest, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    proc = subprocess.run([galaxy, "collection", "install", "-r", os.path.join(project, "collections", "requirements.yml"),
+                           "--collections-path", dest], cwd=project, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert proc.returncode == 0, proc.stdout
+    assert os.path.isfile(os.path.join(dest, "ansible_collections", "camunda", "servicenow", "MANIFEST.json"))
+    return project, dest
 
 
-def run_job(private_data_dir, ident, inventory_path, limit, env, extravars):
+def run_job(private_data_dir, ident, playbook, inventory_path, limit, env, extravars):
     """One AWX-like job: ansible-runner with only the credential environment and the survey answers.
 
     As AWX does, the extra vars (survey answers) go into the private data directory's env/extravars file, which
@@ -142,12 +157,12 @@ def run_job(private_data_dir, ident, inventory_path, limit, env, extravars):
         json.dump(extravars, handle)
     os.chmod(os.path.join(private_data_dir, "env", "extravars"), 0o600)
     return ansible_runner.run(
-        private_data_dir=private_data_dir, ident=ident, playbook=os.path.join(act.REPO, "playbooks", "site.yml"),
+        private_data_dir=private_data_dir, ident=ident, playbook=playbook,
         inventory=inventory_path, limit=limit, envvars=env, quiet=True, suppress_env_files=True,
         settings={"suppress_ansible_output": True, "job_timeout": 240})
 
 
-def test_site_yml_through_ansible_runner_with_awx_credential_injection(sandbox, collections_root, tmp_path, monkeypatch):
+def test_site_yml_through_ansible_runner_with_awx_credential_injection(sandbox, awx_project, tmp_path, monkeypatch):
     info = sandbox.info
     for name in list(os.environ):
         if name.startswith(("SN_", "CAMUNDA_", "ANSIBLE_")):
@@ -160,7 +175,8 @@ def test_site_yml_through_ansible_runner_with_awx_credential_injection(sandbox, 
     camunda_env = act.render_env(camunda_type, camunda_credential(info))
     connector = info["servicenow"][0]["users"]["admin"]
     survey = {"setup_connector_user": connector["username"], "setup_connector_password": connector["password"]}
-    base_env = {"ANSIBLE_COLLECTIONS_PATH": collections_root, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    project, collections_path = awx_project
+    base_env = {"ANSIBLE_COLLECTIONS_PATH": collections_path, "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                 "ANSIBLE_CONFIG": str(tmp_path / "ansible.cfg"),
                 # ansible-playbook of this virtual environment (AWX: the execution environment's).
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
@@ -186,7 +202,8 @@ def test_site_yml_through_ansible_runner_with_awx_credential_injection(sandbox, 
             # a reused directory would run the next job with the previous job's credentials).
             private_data_dir = str(tmp_path / "jobs" / ident)
             os.makedirs(private_data_dir)
-            result = run_job(private_data_dir, ident, inventory_path, sn["name"], env, survey)
+            # The job template's playbook: site.yml at the project's top level.
+            result = run_job(private_data_dir, ident, os.path.join(project, "site.yml"), inventory_path, sn["name"], env, survey)
             stdout = result.stdout.read() if result.stdout else ""
             assert (result.status, result.rc) == ("successful", 0), "%s failed:\n%s" % (ident, stdout[-6000:])
             stats = result.stats

@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection goes into an AWX / Automation Controller execution environment with its Python dependencies.
 
-Builds the collection tarball, writes the execution environment definition a user would write (version 3,
-the collection installed from that tarball), runs `ansible-builder create` into build/ee, and checks the
-generated context; then runs the introspection ansible-builder runs inside the image on the installed
-collection and checks it yields exactly meta/ee-requirements.txt.
+Builds the collection tarball into build/dist (as `make build`), runs the documented `ansible-builder create` on the
+committed definition extensions/ee/execution-environment.yml into build/ee, and checks the generated context holds
+this checkout's tarball and nothing from requirements-test.txt; then runs the introspection ansible-builder runs
+inside the image on the installed collection and checks it yields exactly meta/ee-requirements.txt.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +25,7 @@ import yaml
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 CONTEXT = os.path.join(REPO, 'build', 'ee')
+EE_FILE = os.path.join(REPO, 'extensions', 'ee', 'execution-environment.yml')
 REQUIREMENT = re.compile(r'^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$')
 
 
@@ -48,13 +49,23 @@ def requirement_lines(path):
     return [line for line in lines if line]
 
 
+def galaxy_version():
+    with open(os.path.join(REPO, 'galaxy.yml')) as handle:
+        return yaml.safe_load(handle)['version']
+
+
 @pytest.fixture(scope='module')
-def tarball(tmp_path_factory):
-    """Build the collection tarball the way `make build` does."""
-    out = str(tmp_path_factory.mktemp('dist'))
+def tarball():
+    """Build the collection tarball the way `make build` does, into build/dist (where the EE definition takes it)."""
+    out = os.path.join(REPO, 'build', 'dist')
+    if not os.path.isdir(out):
+        os.makedirs(out)
+    for old in glob.glob(os.path.join(out, 'camunda-servicenow-*.tar.gz')):
+        os.remove(old)
     run([tool('ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out, REPO])
     found = glob.glob(os.path.join(out, 'camunda-servicenow-*.tar.gz'))
     assert len(found) == 1
+    assert os.path.basename(found[0]) == 'camunda-servicenow-%s.tar.gz' % galaxy_version()
     return found[0]
 
 
@@ -81,34 +92,44 @@ def test_collection_ee_metadata_names_runtime_requirements_only():
     assert sorted(ee_reqs) == ['jmespath', 'requests']
 
 
-def test_ansible_builder_create_context(tarball):
-    shutil.rmtree(CONTEXT, ignore_errors=True)
-    definition_dir = os.path.join(REPO, 'build', 'ee-definition')
-    shutil.rmtree(definition_dir, ignore_errors=True)
-    os.makedirs(definition_dir)
-    name = os.path.basename(tarball)
-    definition = {
-        'version': 3,
-        'images': {'base_image': {'name': 'quay.io/ansible/awx-ee:latest'}},
-        'dependencies': {
-            'galaxy': {'collections': [{'name': 'collections/%s' % name, 'type': 'file'}]},
-            'python': os.path.join(REPO, 'meta', 'ee-requirements.txt'),
-        },
-        'additional_build_files': [{'src': tarball, 'dest': 'collections'}],
-    }
-    ee_file = os.path.join(definition_dir, 'execution-environment.yml')
-    with open(ee_file, 'w') as handle:
-        yaml.safe_dump(definition, handle, sort_keys=False)
+def test_ee_definition_takes_this_checkouts_tarball():
+    with open(EE_FILE) as handle:
+        definition = yaml.safe_load(handle)
+    name = 'camunda-servicenow-%s.tar.gz' % galaxy_version()
+    assert definition['version'] == 3
+    assert definition['dependencies'] == {'galaxy': {'collections': [{'name': 'collections/' + name, 'type': 'file'}]}}
+    assert definition['additional_build_files'] == [{'src': '../../build/dist/' + name, 'dest': 'collections'}]
 
-    run([tool('ansible-builder'), 'create', '-f', ee_file, '--context', CONTEXT, '--output-filename', 'Containerfile'])
+
+def test_ansible_builder_create_context(tarball):
+    """The documented command (README.md, docs/awx.md) on the committed definition, after `make build`."""
+    shutil.rmtree(CONTEXT, ignore_errors=True)
+    name = os.path.basename(tarball)
+    run([tool('ansible-builder'), 'create', '-f', os.path.relpath(EE_FILE, REPO), '--context', 'build/ee',
+         '--output-filename', 'Containerfile'], cwd=REPO)
 
     with open(os.path.join(CONTEXT, '_build', 'requirements.yml')) as handle:
         galaxy = yaml.safe_load(handle)
     assert galaxy == {'collections': [{'name': 'collections/%s' % name, 'type': 'file'}]}
-    assert os.path.isfile(os.path.join(CONTEXT, '_build', 'collections', name))
+    with open(os.path.join(CONTEXT, '_build', 'collections', name), 'rb') as built, open(tarball, 'rb') as original:
+        assert built.read() == original.read()   # the collection itself, built from this checkout
 
-    assert requirement_lines(os.path.join(CONTEXT, '_build', 'requirements.txt')) == \
-        requirement_lines(os.path.join(REPO, 'meta', 'ee-requirements.txt'))
+    # Python packages come only from the collection's own metadata (introspection inside the image): the context
+    # carries no pip requirements of its own, so nothing from requirements-test.txt can reach the image.
+    assert not os.path.exists(os.path.join(CONTEXT, '_build', 'requirements.txt'))
+    test_only = set(REQUIREMENT.match(line).group(1).lower() for line in requirement_lines(os.path.join(REPO, 'requirements-test.txt'))
+                    if not line.startswith('-r')) - set(['ansible-core'])
+    # ansible-builder's own builder stage installs bindep, pyyaml and packaging for itself, not for the image's Ansible
+    test_only.discard('pyyaml')
+    for directory, _dirs, files in os.walk(CONTEXT):
+        if os.path.relpath(directory, CONTEXT).startswith(os.path.join('_build', 'scripts')):
+            continue   # ansible-builder's own scripts (check_ansible names ansible-runner as what an EE may hold)
+        for filename in files:
+            if filename.endswith('.tar.gz'):
+                continue
+            with open(os.path.join(directory, filename), 'rb') as handle:
+                text = handle.read().decode('utf-8', 'replace').lower()
+            assert not [pkg for pkg in test_only if re.search(r'(^|[\s"\'])%s([<>=~!\s"\']|$)' % re.escape(pkg), text, re.M)], filename
 
     with open(os.path.join(CONTEXT, 'Containerfile')) as handle:
         containerfile = handle.read()
@@ -116,7 +137,8 @@ def test_ansible_builder_create_context(tarball):
     # the galaxy stage installs from /build, where the tarball lands as collections/<name>
     assert 'COPY _build /build' in containerfile
     assert 'ansible-galaxy collection install $ANSIBLE_GALAXY_CLI_COLLECTION_OPTS -r requirements.yml' in containerfile
-    assert 'introspect.py introspect --user-pip=requirements.txt' in containerfile
+    # the builder stage introspects the installed collections: that is where requests and jmespath come from
+    assert 'introspect.py introspect' in containerfile
 
 
 def test_introspection_of_installed_collection_yields_ee_requirements(tarball, tmp_path):
