@@ -392,18 +392,12 @@ class CamundaClient:
     def keycloak(self):
         return KeycloakAdmin(self)
 
-    def wait_ready(self, call):
-        """Run ``call()``; on 412 (cluster not ready) try again until camunda.cluster_ready_timeout runs out."""
-        deadline = self.clock() + max(0, int(self.opt("cluster_ready_timeout") or 0))
-        delay = 2.0
-        while True:
-            try:
-                return call()
-            except TransportError as err:
-                if err.status != 412 or self.clock() + delay > deadline:
-                    raise
-                self.sleep(delay)
-                delay = min(delay * 2, 15.0)
+    def wait_ready(self, call, transport):
+        """Run ``call()``; on 412 (cluster not ready) try again until camunda.cluster_ready_timeout runs out, under
+        the transport's retry policy (:meth:`RetryPolicy.waiting`)."""
+        policy = transport.policy.waiting(max(0, int(self.opt("cluster_ready_timeout") or 0)))
+        return policy.run(call, lambda err: err.kind == "http" and err.status == 412, sleep=self.sleep,
+                          clock=self.clock)
 
 
 class ConsoleAPI:
@@ -438,7 +432,7 @@ class ConsoleAPI:
         def call():
             return self.transport.request(method, path, headers=headers, expected=expected, **kwargs)
         try:
-            return self.client.wait_ready(call)
+            return self.client.wait_ready(call, self.transport)
         except TransportError as err:
             raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status,
                                reason=str(err))
@@ -602,7 +596,7 @@ def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
         return transport.request("GET", api + "/topology", headers={"Authorization": "Bearer " + access_token},
                                  expected=(200,))
     try:
-        data = client.wait_ready(call).json()
+        data = client.wait_ready(call, transport).json()
     except TransportError as err:
         if quiet and err.kind in ("http", "decode"):
             return None

@@ -384,31 +384,24 @@ class ServiceNowClient:
     def create(self, table, payload, fields=None, lookup=None):
         """POST a new record and return the saved record (the response; not read again).
 
-        A POST is never retried blindly: with ``lookup`` (a callable returning the record or None), a retryable
-        failure (429/502/503/504, connection error) makes the client look again, return the record if it now
-        exists, and POST again only if it is still absent."""
+        A POST is never repeated blindly (the transport retries it only on 429, which the instance answers before
+        doing anything). With ``lookup`` (a callable returning the record or None), a failure that may hide a
+        success (5xx, a dropped connection, a timeout: :meth:`RetryPolicy.lost_write`) makes the client wait as the
+        retry policy says, look again, return the record if it now exists, and POST again only if it is still
+        absent."""
         params = [("sysparm_exclude_reference_link", "true")]
         if fields:
             params.append(("sysparm_fields", ",".join(fields)))
-        attempt = 0
-        while True:
-            try:
-                response = self.request("POST", self.table_path(table), params=params, json=payload,
-                                        expected=(200, 201))
-                break
-            except TransportError as exc:
-                retryable = exc.status in (429, 502, 503, 504) or exc.kind in ("connection", "timeout")
-                if lookup is None or not retryable or attempt >= self.transport.max_retries:
-                    raise
-                self.transport.sleep(exc.retry_after if exc.retry_after is not None and
-                                     exc.retry_after <= self.transport.backoff_cap
-                                     else min(self.transport.backoff_cap, self.transport.backoff_base * 2 ** attempt))
-                attempt += 1
-                existing = lookup()
-                if existing:
-                    return existing
-        rows = _result_rows(response.json())
-        return rows[0] if rows else {}
+
+        def post():
+            response = self.request("POST", self.table_path(table), params=params, json=payload, expected=(200, 201))
+            rows = _result_rows(response.json())
+            return rows[0] if rows else {}
+        if lookup is None:
+            return post()
+        transport = self.transport
+        return transport.policy.run(post, transport.policy.lost_write, sleep=transport.sleep, clock=transport.clock,
+                                    on_retry=lambda _err: lookup() or None)
 
     def update(self, table, sys_id, payload, fields=None):
         """PATCH the record and return the saved record (the response; not read again)."""

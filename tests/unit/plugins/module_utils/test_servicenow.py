@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qs, urlsplit  # type: ignore
 
 import pytest
+import requests
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -368,6 +369,28 @@ class TestTableApi:
         saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
         assert saved == {"sys_id": "new"}
         assert sleeps == [3.0] and len(fake_http.calls) == 2
+
+    def test_create_after_a_500_looks_again_and_finds_the_record(self, fake_http, sleeps):
+        # A 500 on a write is never repeated blindly; the lookup proves the record was saved.
+        fake_http.add("POST", TABLE, status=500, json={"error": {"message": "Internal error"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"},
+                                                                  lookup=lambda: {"sys_id": "saved-anyway"})
+        assert saved == {"sys_id": "saved-anyway"}
+        assert len(fake_http.requests_to(TABLE, "POST")) == 1 and sleeps == [1.0]
+
+    def test_create_whose_reply_timed_out_is_posted_again_only_when_absent(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+        fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        assert saved == {"sys_id": "new"}
+        assert len(fake_http.requests_to(TABLE, "POST")) == 2 and sleeps == [1.0]
+
+    def test_create_gives_up_after_a_second_timeout(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        assert err.value.kind == "timeout"
+        assert len(fake_http.requests_to(TABLE, "POST")) == 2
 
     def test_update_and_delete(self, fake_http, sleeps):
         fake_http.add("PATCH", TABLE + "/abc", json={"result": {"sys_id": "abc", "active": "false"}})
