@@ -258,6 +258,18 @@ def backoff_delay(attempt, base=1.0, cap=30.0):
     return min(float(cap), float(base) * (2 ** attempt))
 
 
+def transport_error_of(error):
+    """The TransportError behind ``error``: itself, or the one a service error was raised from (``raise ... from``
+    or raised while handling it), else None."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, TransportError):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
 class RetryPolicy:
     """The one retry policy: which failures are tried again, how long to wait, and when to stop.
 
@@ -335,28 +347,31 @@ class RetryPolicy:
             return float(retry_after) if retry_after <= self.backoff_cap else None
         return backoff_delay(attempt, self.backoff_base, self.backoff_cap)
 
-    def run(self, call, retryable, sleep=time.sleep, clock=time.time, on_retry=None, gave_up=None):
+    def run(self, call, retryable, sleep=time.sleep, clock=time.time, on_retry=None, gave_up=None,
+            errors=None):
         """``call()`` until it returns, retrying a TransportError for which ``retryable(err)`` is true within the
         limits above. ``on_retry(err)`` runs after each wait and before the next attempt; a result other than None
         is returned at once (a create whose lookup now finds the record). ``gave_up(err, attempts, elapsed)``
-        may return the error to raise when the policy stops after more than one attempt."""
+        may return the error to raise when the policy stops after more than one attempt. ``errors`` are the
+        exception types considered (default TransportError; a service error that wraps one, raised from it, is
+        judged by the TransportError it wraps)."""
         started = clock()
         attempt = 0
         timeouts = 0
         while True:
             try:
                 return call()
-            except TransportError as err:
+            except errors or TransportError as err:
                 stop = not retryable(err)
                 delay = None
                 if not stop:
-                    if err.kind == "timeout":
+                    if transport_error_of(err) is not None and transport_error_of(err).kind == "timeout":
                         timeouts += 1
                         stop = timeouts > self.timeout_retries
                     if self.max_retries is not None and attempt >= self.max_retries:
                         stop = True
                 if not stop:
-                    delay = self.delay(attempt, err.retry_after)
+                    delay = self.delay(attempt, getattr(transport_error_of(err), "retry_after", None))
                     stop = delay is None or (self.time_limit is not None
                                              and clock() - started + delay > self.time_limit)
                 if stop:
