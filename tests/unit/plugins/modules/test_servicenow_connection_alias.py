@@ -384,6 +384,12 @@ def test_argument_spec_has_instance_and_module_options():
     assert spec["alias"]["default"] == "x_camun_camunda.Camunda"
 
 
+PORT_RANGE = ("The connection port {0} is out of range: give a port from 1 to 65535, or leave port out for the "
+              "protocol's default; nothing was written.")
+NAME_EMPTY = ("The connection name is empty; give the connection's name in name (default 'Camunda API Connection'), "
+              "nothing was written.")
+
+
 # -- inputs refused before any request ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("overrides,message", [
@@ -402,18 +408,10 @@ def test_argument_spec_has_instance_and_module_options():
     (dict(host="bru 2.zeebe.camunda.io"),
      "The connection host 'bru 2.zeebe.camunda.io' is not a host name (letters, digits, '.' and '-' only, no "
      "spaces); nothing was written."),
-    (dict(port=70000),
-     "The connection port 70000 is out of range: give a port from 1 to 65535, or leave port out for the protocol's "
-     "default; nothing was written."),
-    (dict(port=0),
-     "The connection port 0 is out of range: give a port from 1 to 65535, or leave port out for the protocol's "
-     "default; nothing was written."),
-    (dict(name=""),
-     "The connection name is empty; give the connection's name in name (default 'Camunda API Connection'), nothing "
-     "was written."),
-    (dict(name="   "),
-     "The connection name is empty; give the connection's name in name (default 'Camunda API Connection'), nothing "
-     "was written."),
+    (dict(port=70000), PORT_RANGE.format(70000)),
+    (dict(port=0), PORT_RANGE.format(0)),
+    (dict(name=""), NAME_EMPTY),
+    (dict(name="   "), NAME_EMPTY),
     (dict(name=" Camunda API Connection "),
      "The connection name ' Camunda API Connection ' has leading or trailing spaces, which would make a "
      "near-duplicate of 'Camunda API Connection'; remove them, nothing was written."),
