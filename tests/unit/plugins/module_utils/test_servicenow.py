@@ -73,7 +73,7 @@ class TestOptionsTable:
                     "access_token": ["SN_ACCESS_TOKEN"], "api_key": ["SN_API_KEY"], "timeout": ["SN_TIMEOUT"],
                     "client_certificate_file": ["SN_CLIENT_CERTIFICATE_FILE"], "client_key_file": ["SN_CLIENT_KEY_FILE"],
                     "validate_certs": ["SN_VALIDATE_CERTS"], "ca_path": ["SN_CA_PATH"], "proxy": ["SN_PROXY"],
-                    "custom_headers": [], "api_path": ["SN_API_PATH"]}
+                    "custom_headers": [], "api_path": ["SN_API_PATH"], "allow_http": []}
         assert dict((k, v.get("env", [])) for k, v in sn.SERVICENOW_OPTIONS.items()) == expected
 
     def test_secrets_are_no_log(self):

@@ -15,7 +15,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import 
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_connector_secret as mod
 
-CLUSTER = "c1"
+CLUSTER = "5c3e2e3c-1f1a-4c8e-9d7b-0a1b2c3d4e5f"
 OLD = "old-password-value"
 NEW = "new-password-value"
 
