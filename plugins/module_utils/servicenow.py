@@ -205,16 +205,15 @@ def instance_base_url(params):
     parts = urlsplit(url)
     problem = None
     if parts.scheme not in ("http", "https"):
-        problem = "has the scheme {0}://; use https://".format(parts.scheme)
+        problem = "has the scheme {0}://".format(parts.scheme)
     elif re.search(r"\s", host):
         problem = "contains a space"
     elif parts.username or parts.password:
-        problem = "contains credentials; give them in instance.username and instance.password"
+        problem = "contains credentials (they belong in instance.username and instance.password)"
     elif not parts.hostname:
         problem = "has no host name"
     elif parts.path.strip("/") or parts.query or parts.fragment:
-        problem = "has a path ({0}); give only https://host[:port] (an API gateway prefix goes in instance.api_path)".format(
-            parts.path or "?")
+        problem = "has a path ({0}; a gateway's API prefix belongs in instance.api_path)".format(parts.path or "?")
     else:
         try:
             port = parts.port
@@ -223,8 +222,9 @@ def instance_base_url(params):
         if port is not None and not 1 <= port <= 65535:
             problem = "has a port that is not a number from 1 to 65535"
     if problem:
-        raise TransportError("The ServiceNow instance address {0!r} {1}; for example https://dev12345.service-now.com, "
-                             "nothing was sent.".format(shown, problem), kind="connection")
+        raise TransportError("The ServiceNow instance address {0!r} {1}; give it as https://host[:port], for example "
+                             "https://dev12345.service-now.com (nothing was sent).".format(shown, problem),
+                             kind="connection")
     if parts.scheme == "http" and not is_loopback(parts.hostname) and not params.get("allow_http"):
         raise TransportError(
             "The ServiceNow instance address {0} uses http://, which would send the credentials in clear; use "

@@ -18,6 +18,7 @@ __metaclass__ = type
 import datetime
 import email.utils
 import json as _json
+import os
 import re
 import time
 import traceback
@@ -424,6 +425,12 @@ class Transport:
         if not base_url or not re.match(r"^https?://[^/]+", str(base_url)):
             raise TransportError("The {0} address '{1}' is not a URL; give it as https://host[:port]".format(
                 service, strip_query(base_url) if base_url else base_url), kind="connection")
+        for option, path in (("ca_path", ca_path if validate_certs else None), ("client_certificate_file", client_cert),
+                             ("client_key_file", client_key)):
+            if path and not os.path.isfile(path):
+                raise TransportError("The {0} file {1} given in {2} does not exist on the host that runs the module; give "
+                                     "the path of a PEM file there (nothing was sent).".format(
+                                         service, path, option), kind="tls")
         self.base_url = str(base_url).rstrip("/")
         self.service = service
         self.validate_certs = bool(validate_certs)

@@ -165,6 +165,9 @@ def wanted_secrets(params):
         seen.add(name)
         if params["state"] == "present" and value is None and not reason:
             problems.append("connector secret {0!r} has no value (value is required with state=present)".format(name))
+        elif params["state"] == "present" and not reason and not str(value).strip():
+            problems.append("connector secret {0!r} has an empty value (the connectors would read an empty "
+                            "credential)".format(name))
     if problems:
         raise CamundaError("Invalid connector secrets, nothing was sent: {0}".format("; ".join(problems)))
     return items

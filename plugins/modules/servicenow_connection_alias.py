@@ -310,6 +310,11 @@ HOST_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 def check_params(params):
     """Refuse, before any request, the inputs that would be written wrong (one sentence, nothing written)."""
     name = params["name"]
+    for option in ("name", "host", "credential", "alias"):
+        value = params.get(option)
+        if isinstance(value, str) and re.match(r"^(\[.*\]|\{.*\})$", value, re.S):
+            raise ConnectionAliasError("The %s option is %s, which looks like a list or a dictionary that Ansible turned "
+                                       "into text; give a single string, nothing was written." % (option, value))
     if not isinstance(name, str) or not name.strip():
         raise ConnectionAliasError("The connection name is empty; give the connection's name in name (default "
                                    "'Camunda API Connection'), nothing was written.")
@@ -353,7 +358,7 @@ def lookup_requests(params):
     return requests
 
 
-def check_alias(alias_rows, scope_rows, alias_id, scope, host):
+def check_alias(alias_rows, scope_rows, alias_id, scope, host, who=None):
     """Return (alias, scope_record) or raise ConnectionAliasError saying what is wrong and what to check."""
     # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
     scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
@@ -364,8 +369,10 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
             "or check the scope option." % (scope, host))
     if alias is None:
         raise ConnectionAliasError(
-            "The connection alias %s was not found on %s: check that the Camunda Spoke is installed completely and that "
-            "the alias option is the alias ID (<scope>.<alias name>)." % (alias_id, host))
+            "The connection alias %s was not found on %s although the application %s is installed; check that %s may "
+            "read connection aliases (role connection_admin or credential_admin; writing the connection needs "
+            "connection_admin or admin), that the Camunda Spoke is installed completely, and that the alias option is "
+            "the alias ID (<scope>.<alias name>)." % (alias_id, host, scope, who or "the ServiceNow account"))
     if normalize(alias.get("type")) != "connection":
         raise ConnectionAliasError(
             "%s on %s is a credential alias (type %s), not a connection alias: the connection needs an alias of type "
@@ -379,6 +386,16 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
             "The connection alias %s on %s does not belong to the application %s (its scope is %s): check the alias "
             "and scope options." % (alias_id, host, scope, normalize(alias.get("sys_scope")) or "empty"))
     return alias, scope_record
+
+
+def account(params):
+    """How the module authenticates, in words ("user 'admin'", "the OAuth client 'x'"), for permission hints."""
+    instance = params.get("instance") or {}
+    if instance.get("username") and not instance.get("access_token") and not instance.get("api_key"):
+        return "user %r" % instance["username"]
+    if instance.get("client_id") and not instance.get("access_token") and not instance.get("api_key"):
+        return "the OAuth client %r" % instance["client_id"]
+    return None
 
 
 def resolve_credential(rows, reference, table, host):
@@ -486,7 +503,7 @@ def run(module, client):
     check_params(params)
     host = getattr(client, "host", None) or "the ServiceNow instance"
     reads = client.batch_get(lookup_requests(params))
-    alias, scope_record = check_alias(reads[0], reads[1], params["alias"], params["scope"], host)
+    alias, scope_record = check_alias(reads[0], reads[1], params["alias"], params["scope"], host, account(params))
     connections = reads[2]
     target, to_deactivate = choose_target(connections, params, alias, host)
     warnings = []

@@ -289,12 +289,15 @@ class TestAuth:
         assert fake_http.calls[1].headers["x-sn-apikey"] == "key"
         assert "Authorization" not in fake_http.calls[1].headers
 
-    def test_client_certificate_only(self, fake_http, sleeps):
+    def test_client_certificate_only(self, fake_http, sleeps, tmp_path):
+        c, k, ca = [str(tmp_path / n) for n in ("c.pem", "k.pem", "ca.pem")]
+        for path in (c, k, ca):
+            open(path, "w").close()
         fake_http.add("GET", TABLE, json={"result": []})
-        client(sleeps, client_certificate_file="/c.pem", client_key_file="/k.pem", ca_path="/ca.pem",
+        client(sleeps, client_certificate_file=c, client_key_file=k, ca_path=ca,
                proxy="http://p:1").get_records("oauth_entity")
         call = fake_http.calls[0]
-        assert call.cert == ("/c.pem", "/k.pem") and call.verify == "/ca.pem"
+        assert call.cert == (c, k) and call.verify == ca
         assert call.proxies["https"] == "http://p:1"
         assert "Authorization" not in call.headers
 

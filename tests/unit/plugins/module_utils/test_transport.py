@@ -61,25 +61,30 @@ class TestRequestSettings:
         make(sleeps).request("GET", PATH)
         assert fake_http.calls[0].verify == "/some/bundle.pem"
 
-    def test_verify_is_passed_on_every_request_of_the_session(self, fake_http, sleeps, monkeypatch):
+    def test_verify_is_passed_on_every_request_of_the_session(self, fake_http, sleeps, monkeypatch, tmp_path):
+        ca = str(tmp_path / "ca.pem")
+        open(ca, "w").close()
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
         fake_http.add("GET", PATH, json={"result": []})
         fake_http.add("POST", "/oauth_token.do", json={"access_token": "t"})
-        transport = make(sleeps, ca_path="/ca.pem")
+        transport = make(sleeps, ca_path=ca)
         transport.request("GET", PATH)
         transport.request("POST", "https://login.example.com/oauth_token.do", data={"a": "b"})
         transport.request("GET", PATH)
-        assert [c.verify for c in fake_http.calls] == ["/ca.pem", "/ca.pem", "/ca.pem"]
+        assert [c.verify for c in fake_http.calls] == [ca, ca, ca]
 
-    def test_cert_proxy_timeout_and_headers(self, fake_http, sleeps):
+    def test_cert_proxy_timeout_and_headers(self, fake_http, sleeps, tmp_path):
+        c, k = str(tmp_path / "c.pem"), str(tmp_path / "k.pem")
+        open(c, "w").close()
+        open(k, "w").close()
         fake_http.add("GET", PATH, json={"result": []})
         fake_http.add("POST", "/oauth/token", json={"access_token": "t"})
-        transport = make(sleeps, client_cert="/c.pem", client_key="/k.pem", proxy="http://proxy:3128",
+        transport = make(sleeps, client_cert=c, client_key=k, proxy="http://proxy:3128",
                          timeout=(5, 45), custom_headers={"x-api-key": "gw"})
         transport.request("GET", PATH)
         transport.request("POST", "https://login.example.com/oauth/token", data={"grant_type": "client_credentials"})
         for call in fake_http.calls:
-            assert call.cert == ("/c.pem", "/k.pem")
+            assert call.cert == (c, k)
             assert call.proxies["https"] == "http://proxy:3128"
             assert call.timeout == (5.0, 45.0)
             assert call.headers["x-api-key"] == "gw"
@@ -526,3 +531,22 @@ class TestParsing:
     def test_redact_text(self):
         assert redact_text("client_secret=abc&token=def&name=n Bearer abcdefghijk", ["zzz"]) == \
             "client_secret=********&token=********&name=n Bearer ********"
+
+
+@pytest.mark.parametrize("option,kwargs", [
+    ("ca_path", dict(ca_path="/nonexistent/ca.pem")),
+    ("client_certificate_file", dict(client_cert="/nonexistent/c.pem")),
+    ("client_key_file", dict(client_cert=__file__, client_key="/nonexistent/k.pem")),
+])
+def test_a_missing_tls_file_is_one_sentence_before_any_request(fake_http, sleeps, option, kwargs):
+    with pytest.raises(TransportError) as err:
+        make(sleeps, **kwargs)
+    path = [v for v in kwargs.values() if v.startswith("/nonexistent")][0]
+    assert str(err.value) == ("The ServiceNow file {0} given in {1} does not exist on the host that runs the module; "
+                              "give the path of a PEM file there (nothing was sent).".format(path, option))
+    assert fake_http.calls == []
+
+
+def test_a_missing_ca_path_is_ignored_when_certificates_are_not_checked(fake_http, sleeps):
+    fake_http.add("GET", PATH, json={"result": []})
+    assert make(sleeps, validate_certs=False, ca_path="/nonexistent/ca.pem").request("GET", PATH).status == 200
