@@ -212,3 +212,13 @@ def test_a_rejected_create_is_not_retried(fake_http, sleeps):
         mod.ensure_secrets(params(name="snPwd", value=NEW), real_client(sleeps), False)
     assert err.value.status == 400
     assert [c.method for c in fake_http.calls] == ["GET", "POST"] and sleeps == []
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_value_is_refused_before_any_request(value):
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(name="snPwd", value=value), Client(console), False)
+    assert str(err.value) == ("Invalid connector secrets, nothing was sent: connector secret 'snPwd' has an empty value "
+                              "(the connectors would read an empty credential)")
+    assert console.calls == []

@@ -492,3 +492,24 @@ def test_lost_create_reply_is_absorbed_by_the_real_client(fake_http, sleeps):
     assert result["changed"] is True and result["connection"]["sys_id"] == "f" * 32
     assert len(fake_http.requests_to(table + "http_connection", "POST")) == 1
     assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize("option,value", [("name", "['Camunda', 'API']"), ("credential", "{'name': 'x'}")])
+def test_a_list_or_dict_turned_into_text_is_refused(option, value):
+    client = FakeClient(tables())
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client, **{option: value})
+    assert str(err.value) == ("The %s option is %s, which looks like a list or a dictionary that Ansible turned into "
+                              "text; give a single string, nothing was written." % (option, value))
+    assert client.calls == []
+
+
+def test_alias_not_found_names_the_account_and_its_roles():
+    client = FakeClient(tables(alias=[]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        mod.run(FakeModule(params(instance=dict(host="https://" + HOST, username="oauth.admin"))), client)
+    assert str(err.value) == (
+        "The connection alias x_camun_camunda.Camunda was not found on sn.example.test although the application "
+        "x_camun_camunda is installed; check that user 'oauth.admin' may read connection aliases (role "
+        "connection_admin or credential_admin; writing the connection needs connection_admin or admin), that the "
+        "Camunda Spoke is installed completely, and that the alias option is the alias ID (<scope>.<alias name>).")
