@@ -14,7 +14,6 @@ import copy
 import difflib
 import json
 import re
-import sys
 import time
 
 try:
@@ -271,10 +270,17 @@ def refuse_unknown_instance_keys():
         args = basic._load_params()  # pylint: disable=protected-access
     except Exception:  # AnsibleModule reports unreadable arguments itself  # pylint: disable=broad-except
         return
-    keys = unknown_instance_keys((args or {}).get("instance"))
-    if keys:
-        print(json.dumps({"failed": True, "msg": unknown_keys_message(keys)}))
-        sys.exit(1)
+    instance = (args or {}).get("instance")
+    keys = unknown_instance_keys(instance)
+    if not keys:
+        return
+    # A module that only reports the failure: every argument taken as it is, ``instance`` (and so every value in it)
+    # masked in the task result, as Ansible masks no_log options.
+    spec = dict((name, dict(type="raw")) for name in args if not str(name).startswith("_ansible_"))
+    spec["instance"] = dict(type="raw", no_log=True)
+    from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module.fail_json(msg=unknown_keys_message(keys))
 
 
 def instance_params(module_or_params):

@@ -663,3 +663,78 @@ class TestNameOrSysId:
 ])
 def test_instance_host_names_the_instance_for_error_sentences(host, expected):
     assert sn.instance_host({"instance": {"host": host}}) == expected
+
+
+# -- unknown keys in `instance` --------------------------------------------------------------------------------------
+
+def module_args(monkeypatch, args):
+    """Expose ``args`` to AnsibleModule as a module run would (ansible-core 2.19+ has a helper; older ones read the
+    module-level buffer)."""
+    from ansible.module_utils import basic
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", payload)
+    if hasattr(basic, "_ANSIBLE_PROFILE"):
+        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
+
+
+def test_unknown_instance_key_fails_naming_it_never_its_value(monkeypatch, capsys):
+    module_args(monkeypatch, {"instance": {"host": "https://sn.example.com", "username": "admin",
+                                           "passwd": "S3cret-typo-value"}, "name": "x"})
+    with pytest.raises(SystemExit):
+        sn.servicenow_argument_spec()
+    printed = capsys.readouterr().out
+    result = json.loads(printed)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The instance option has unknown key 'passwd' (did you mean 'password'?), whose value is not shown; the keys "
+        "are access_token, allow_http, api_key, api_path, ca_path, client_certificate_file, client_id, "
+        "client_key_file, client_secret, custom_headers, grant_type, host, password, proxy, refresh_token, timeout, "
+        "username, validate_certs.")
+    assert "S3cret-typo-value" not in printed
+
+
+def test_known_instance_keys_pass(monkeypatch):
+    module_args(monkeypatch, {"instance": {"host": "https://sn.example.com", "username": "u", "password": "p"}})
+    assert "instance" in sn.servicenow_argument_spec()
+
+
+def test_outside_a_module_run_nothing_is_read():
+    assert sn.unknown_instance_keys({"host": "h", "Passwd": "x", "zz": 1}) == ["Passwd", "zz"]
+    assert "instance" in sn.servicenow_argument_spec()
+
+
+@pytest.mark.parametrize("host,message", [
+    ("http://sn.example.com", "The ServiceNow instance address http://sn.example.com uses http://, which would send the "
+     "credentials in clear; use https://, or set instance.allow_http to true for a test instance on a network you "
+     "trust (nothing was sent)."),
+    ("https://sn.example.com/now/nav", "The ServiceNow instance address 'https://sn.example.com/now/nav' has a path "
+     "(/now/nav; a gateway's API prefix belongs in instance.api_path); give it as https://host[:port], for example "
+     "https://dev12345.service-now.com (nothing was sent)."),
+    ("https://user:pw@sn.example.com", "The ServiceNow instance address 'https://sn.example.com' contains credentials "
+     "(they belong in instance.username and instance.password); give it as https://host[:port], for example "
+     "https://dev12345.service-now.com (nothing was sent)."),
+])
+def test_instance_host_refused(host, message):
+    with pytest.raises(TransportError) as err:
+        sn.instance_base_url({"host": host})
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("host,expected", [
+    ("dev1.service-now.com", "https://dev1.service-now.com"), ("https://dev1.service-now.com/", "https://dev1.service-now.com"),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("http://localhost", "http://localhost"),
+    ("http://[::1]:9", "http://[::1]:9"),
+])
+def test_instance_host_accepted(host, expected):
+    assert sn.instance_base_url({"host": host}) == expected
+
+
+def test_http_with_the_opt_in():
+    assert sn.instance_base_url({"host": "http://sn.lab", "allow_http": True}) == "http://sn.lab"
+
+
+def test_timeout_zero_is_refused():
+    with pytest.raises(TransportError) as err:
+        sn.ServiceNowClient({"host": "https://sn.example.com", "username": "u", "password": "p", "timeout": 0})
+    assert str(err.value) == ("instance.timeout is 0; give the seconds to wait for an answer, more than 0 (default 60), "
+                              "nothing was sent.")
