@@ -72,7 +72,7 @@ options:
     default: present
 notes:
   - The organization API client in O(camunda) needs the C(Connector Secrets) scope.
-  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly: the module reads
+  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly. The module reads
     the cluster's secrets again and creates the secret again only when it is still absent.
 seealso:
   - module: camunda.servicenow.camunda_client_credential

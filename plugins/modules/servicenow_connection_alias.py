@@ -92,7 +92,7 @@ options:
   host:
     description:
       - The Camunda cluster host, C(<region>.zeebe.camunda.io) for Camunda SaaS, for example V(lhr-1.zeebe.camunda.io).
-      - A host name only: a scheme (C(https://)), a path, a trailing C(/), a port or a space is refused before
+      - A host name only. A scheme (C(https://)), a path, a trailing C(/), a port or a space is refused before
         anything is written (the scheme goes in O(protocol), the port in O(port), the path in O(base_path)).
       - Required when O(state=present).
     type: str
@@ -127,8 +127,8 @@ options:
       - V(adopt) updates that existing connection in place (it is renamed to O(name) and gets every managed value)
         instead of adding a second one, and warns, naming the connection and its old name. It applies only when
         no connection called O(name) exists yet, exactly one other connection is active on the alias, and that
-        connection is the same integration: it already uses the same credential, or the same host and base path.
-        A connection that points at another credential B(and) another cluster is someone else's integration: the
+        connection is the same integration (it already uses the same credential, or the same host and base path).
+        A connection that points at another credential B(and) another cluster is someone else's integration, so the
         module fails, names it, and changes nothing (set V(deactivate) to take the alias over explicitly).
       - V(deactivate) sets the other active connections to inactive (what the ServiceNow form offers) and then
         creates or updates O(name).
@@ -139,7 +139,7 @@ options:
     default: adopt
 notes:
   - The connection is found by O(name) and, on a single-connection alias, by the alias's active connection.
-  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly: the module looks
+  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly. The module looks
     the connection up by O(name) and creates it again only when it is still absent.
     A connection called O(name) that is attached to another alias is an error (names are unique on the table).
   - Role C(connection_admin) (or C(admin)) is needed to write connections; reading the alias needs
@@ -531,10 +531,10 @@ def run(module, client):
         # conflict=adopt chose the alias's one active connection, which has another name.
         if not same_integration(current, desired):
             refuse_foreign_adoption(current, desired, params, host)
-        warnings.append("Adopted the active connection %s of alias %s on %s: it is renamed to '%s' and gets the "
-                        "managed values, because the alias allows only one active connection (set conflict to "
-                        "'deactivate' or 'fail' to keep it as it is)." % (describe(current), params["alias"], host,
-                                                                         params["name"]))
+        warning = ("Adopted the active connection %s of alias %s on %s: it is renamed to '%s' and gets the managed "
+                   "values, because the alias allows only one active connection (set conflict to 'deactivate' or "
+                   "'fail' to keep it as it is).")
+        warnings.append(warning % (describe(current), params["alias"], host, params["name"]))
     step = plan(current, desired, state="present")
     result["action"] = step.action
     result["diff"] = step.diff

@@ -129,8 +129,8 @@ def cases(f):
         "ServiceNow POST /api/now/v1/batch on {sn} failed with HTTP 401: \"User Not Authenticated\" "
         "and \"Required to provide Auth information\"; check the instance credentials (username and "
         "password, the OAuth client and grant, the access token or the API key).")
-    add("sn_wrong_oauth_secret", alias, conn(instance=inst(client_id=f["sn_client_id"], client_secret="wrong-secret",
-                                                          grant_type="password")),
+    add("sn_wrong_oauth_secret", alias,
+        conn(instance=inst(client_id=f["sn_client_id"], client_secret="wrong-secret", grant_type="password")),
         "ServiceNow POST /oauth_token.do on {sn} failed with HTTP 401: \"server_error\" and "
         "\"access_denied\"; check instance.client_id and instance.client_secret (and "
         "username/password for the password grant, the refresh token for the refresh_token grant); "
@@ -155,8 +155,9 @@ def cases(f):
     add("sn_validate_certs_false", "servicenow_spoke_info", dict(instance=inst(ca_path=None, validate_certs=False)),
         None, warning="instance.validate_certs is false: the TLS certificate of {sn} is not checked, so whoever can "
         "intercept the connection can read the credentials; set instance.ca_path to the CA that signed it instead.")
-    add("sn_readonly_user", alias, conn(instance=inst(username="readonly", password=f["readonly_password"]),
-                                       name="Bad Input Read Only", active=False),
+    add("sn_readonly_user", alias,
+        conn(instance=inst(username="readonly", password=f["readonly_password"]), name="Bad Input Read Only",
+             active=False),
         "ServiceNow POST /api/now/table/http_connection on {sn} failed with HTTP 403: \"Operation Failed\" and \"ACL "
         "Exception Insert Failed due to security constraints\"; check that the user has the roles "
         "this table needs (for "
@@ -254,7 +255,8 @@ def cases(f):
     # ---- spoke
     add("spoke_install_without_cicd_role", "servicenow_spoke",
         dict(instance=dict(sn2, username=f["oauth_admin_username"], password=f["sn2_oauth_admin_password"]),
-             wait_timeout=30, poll_interval=1, version="1.2.0"), "Installing x_camun_camunda through the CI/CD API on {sn2} was refused (HTTP 403: User Not Authorized): the "
+             wait_timeout=30, poll_interval=1, version="1.2.0"),
+        "Installing x_camun_camunda through the CI/CD API on {sn2} was refused (HTTP 403: User Not Authorized): the "
         "user needs the role sn_cicd.sys_ci_automation (or admin) and the CI/CD REST API plugin "
         "com.glide.continuousdelivery must be active.")
 

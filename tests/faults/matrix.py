@@ -414,8 +414,8 @@ def main(argv=None):
             print("[{0}/{1}] {2} {3} x {4}".format(number, len(plan), playbook, step["label"], fault), flush=True)
             result = matrix.cell(playbook, step, fault)
             result.update(playbook=playbook, step=step["label"], fault=fault)
-            print("    -> {0}{1}".format(result["outcome"], "; " + "; ".join(result["problems"])
-                                        if result["problems"] else ""), flush=True)
+            problems = "; " + "; ".join(result["problems"]) if result["problems"] else ""
+            print("    -> {0}{1}".format(result["outcome"], problems), flush=True)
             cells.append(result)
         if args.slice == "full":
             for count in [int(n) for n in args.kill.split(",") if n]:
