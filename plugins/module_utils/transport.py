@@ -359,10 +359,11 @@ class RetryPolicy:
         started = clock()
         attempt = 0
         timeouts = 0
+        catch = tuple(errors) if errors else (TransportError,)
         while True:
             try:
                 return call()
-            except errors or TransportError as err:
+            except catch as err:
                 stop = not retryable(err)
                 delay = None
                 if not stop:
