@@ -95,10 +95,11 @@ def run_playbooks(work, mode, inventory):
             import ansible_runner  # pylint: disable=import-outside-toplevel
             private = work / ("runner-" + playbook)
             private.mkdir()
+            envvars = dict((k, v) for k, v in env.items() if k.startswith("ANSIBLE_"))
+            # ansible-runner starts ansible-playbook from PATH: the one beside this Python.
+            envvars["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
             result = ansible_runner.run(private_data_dir=str(private), playbook=path, inventory=str(inventory),
-                                        cmdline="-vvvv --diff", envvars=dict((k, v) for k, v in env.items()
-                                                                             if k.startswith("ANSIBLE_")),
-                                        quiet=True)
+                                        cmdline="-vvvv --diff", envvars=envvars, quiet=True)
             assert result.rc == 0, "ansible-runner {0} failed: rc {1}".format(playbook, result.rc)
             texts.extend(artifact_texts(str(private)))
             continue
