@@ -37,7 +37,7 @@ export NO_COLOR := 1
 endif
 
 .PHONY: help venv farm get-pip sanity units sandbox-tests ci-tests integration lint changelog-lint docs-lint docs \
-        build tarball-test ee molecule demo sandbox-start sandbox-stop test test-matrix matrix-oldest matrix-newest clean
+        build tarball-test ee molecule demo sandbox-start sandbox-stop test test-matrix matrix-oldest matrix-newest clean faults
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ ci-tests: farm ## pytest tests/ci (build tooling, tarball contents, execution en
 
 integration: farm ## ansible-test integration against the sandbox (started and always stopped here)
 	PYTHON=$(BIN)/python tests/ci/integration.sh $(REPO) $(FARM) $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
+
+faults: farm ## The full fault matrix (tests/faults): fault x step of site/rotate/teardown, reruns; writes docs/reliability.md
+	$(BIN)/python tests/faults/matrix.py --slice full --concurrent --report docs/reliability.md --json $(BUILD)/faults.json
 
 # awx.awx (for playbooks/awx_configure.yml) comes from the pinned `ansible` wheel, cached in build/cache, extracted
 # into build/collections. camunda.servicenow itself is this checkout, through the link in collections/. Those two are

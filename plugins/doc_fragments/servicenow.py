@@ -27,10 +27,19 @@ options:
       host:
         description:
           - The ServiceNow instance address, for example C(https://dev12345.service-now.com).
-          - A bare host name gets C(https://).
+          - A bare host name gets C(https://). A path (other than a trailing C(/)), a space or a port outside 1-65535
+            is refused before any request.
+          - 'C(http://) is refused for any host but a loopback address (C(localhost), C(127.0.0.1), C(::1)) unless
+            O(instance.allow_http=true): it would send the password or token in clear.'
           - If not set, the value of the E(SN_HOST) environment variable is used.
         type: str
         required: true
+      allow_http:
+        description:
+          - Allow an C(http://) O(instance.host) that is not a loopback address (a test instance behind a trusted
+            network). Credentials then cross the network unencrypted.
+        type: bool
+        default: false
       username:
         description:
           - User name for Basic authentication, or for the OAuth C(password) grant.
@@ -96,6 +105,8 @@ options:
         description:
           - Seconds to wait for an answer (the read timeout; connecting times out after at most 10 s).
           - ServiceNow's own transaction limit is 60 s.
+          - A request that times out is tried once more at most; the error says how many attempts were made and
+            how long they took in all. Must be more than 0.
           - If not set, the value of the E(SN_TIMEOUT) environment variable is used.
         type: float
         default: 60.0

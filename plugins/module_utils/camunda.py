@@ -105,6 +105,8 @@ class CamundaError(ModuleError):
 # Pure helpers
 
 SECRET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+CLUSTER_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CLIENT_NAME_RE = re.compile(r"^[^\s]+$")
 ZEEBE_ADDRESS_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?P<cluster>[^./:]+)\.(?P<region>[^./:]+)\.zeebe\.(?P<domain>[^:/]+)"
                               r"(?::\d+)?/?$")
@@ -138,6 +140,20 @@ def validate_secret_name(name):
     return None
 
 
+def check_cluster_id(cluster_id):
+    """Raise CamundaError unless ``cluster_id`` has the shape of a SaaS cluster id (a UUID, as Console shows it)."""
+    if not isinstance(cluster_id, str) or not CLUSTER_ID_RE.match(cluster_id):
+        raise CamundaError("cluster_id {0!r} is not a Camunda SaaS cluster id; give the cluster's id as Console shows "
+                           "it, a UUID like 6b6b3969-a65c-4bdd-905e-c29102eebded (nothing was sent)".format(cluster_id))
+
+
+def check_region(region):
+    """Raise CamundaError unless ``region`` has the shape of a SaaS region id (``bru-2``, ``lhr-1``)."""
+    if not isinstance(region, str) or not REGION_RE.match(region):
+        raise CamundaError("region {0!r} is not a Camunda SaaS region id; give the id only, like bru-2 or lhr-1 (the "
+                           "part before .zeebe.camunda.io), nothing was sent".format(region))
+
+
 def parse_zeebe_address(address):
     """``{cluster_id, region, host}`` from a ZEEBE_ADDRESS like ``<clusterId>.<region>.zeebe.camunda.io:443``."""
     match = ZEEBE_ADDRESS_RE.match(str(address or "").strip())
@@ -154,6 +170,7 @@ def saas_cluster_rest_url(cluster_id, region=None, cluster_api_url=None):
         return "{0}/{1}".format(cluster_api_url.rstrip("/"), seg(cluster_id))
     if not region:
         return None
+    check_region(region)
     return "https://{0}.zeebe.camunda.io/{1}".format(region, seg(cluster_id))
 
 
@@ -392,18 +409,12 @@ class CamundaClient:
     def keycloak(self):
         return KeycloakAdmin(self)
 
-    def wait_ready(self, call):
-        """Run ``call()``; on 412 (cluster not ready) try again until camunda.cluster_ready_timeout runs out."""
-        deadline = self.clock() + max(0, int(self.opt("cluster_ready_timeout") or 0))
-        delay = 2.0
-        while True:
-            try:
-                return call()
-            except TransportError as err:
-                if err.status != 412 or self.clock() + delay > deadline:
-                    raise
-                self.sleep(delay)
-                delay = min(delay * 2, 15.0)
+    def wait_ready(self, call, transport):
+        """Run ``call()``; on 412 (cluster not ready) try again until camunda.cluster_ready_timeout runs out, under
+        the transport's retry policy (:meth:`RetryPolicy.waiting`)."""
+        policy = transport.policy.waiting(max(0, int(self.opt("cluster_ready_timeout") or 0)))
+        return policy.run(call, lambda err: err.kind == "http" and err.status == 412, sleep=self.sleep,
+                          clock=self.clock)
 
 
 class ConsoleAPI:
@@ -412,6 +423,7 @@ class ConsoleAPI:
     def __init__(self, client, cluster_id):
         if not cluster_id:
             raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it)")
+        check_cluster_id(cluster_id)
         self.client = client
         self.cluster_id = cluster_id
         base = client.opt("console_url")
@@ -438,7 +450,7 @@ class ConsoleAPI:
         def call():
             return self.transport.request(method, path, headers=headers, expected=expected, **kwargs)
         try:
-            return self.client.wait_ready(call)
+            return self.client.wait_ready(call, self.transport)
         except TransportError as err:
             raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status,
                                reason=str(err))
@@ -602,7 +614,7 @@ def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
         return transport.request("GET", api + "/topology", headers={"Authorization": "Bearer " + access_token},
                                  expected=(200,))
     try:
-        data = client.wait_ready(call).json()
+        data = client.wait_ready(call, transport).json()
     except TransportError as err:
         if quiet and err.kind in ("http", "decode"):
             return None

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import base64
 import copy
+import difflib
 import json
 import re
 import time
@@ -44,7 +45,14 @@ SERVICENOW_OPTIONS = {
     "host": dict(
         type="str", required=True, env=["SN_HOST"],
         description=["The ServiceNow instance address, for example C(https://dev12345.service-now.com).",
-                     "A bare host name gets C(https://)."]),
+                     "A bare host name gets C(https://). A path (other than a trailing C(/)), a space or a port "
+                     "outside 1-65535 is refused before any request.",
+                     "C(http://) is refused for any host but a loopback address (C(localhost), C(127.0.0.1), "
+                     "C(::1)) unless O(instance.allow_http=true): it would send the password or token in clear."]),
+    "allow_http": dict(
+        type="bool", default=False,
+        description=["Allow an C(http://) O(instance.host) that is not a loopback address (a test instance behind "
+                     "a trusted network). Credentials then cross the network unencrypted."]),
     "username": dict(
         type="str", env=["SN_USERNAME"],
         description=["User name for Basic authentication, or for the OAuth C(password) grant."]),
@@ -85,7 +93,9 @@ SERVICENOW_OPTIONS = {
     "timeout": dict(
         type="float", default=DEFAULT_TIMEOUT, env=["SN_TIMEOUT"],
         description=["Seconds to wait for an answer (the read timeout; connecting times out after at most 10 s).",
-                     "ServiceNow's own transaction limit is 60 s."]),
+                     "ServiceNow's own transaction limit is 60 s.",
+                     "A request that times out is tried once more at most; the error says how many attempts were "
+                     "made and how long they took in all. Must be more than 0."]),
     "validate_certs": dict(
         type="bool", default=True, env=["SN_VALIDATE_CERTS"],
         description=["Whether to verify the instance's TLS certificate. Set to V(false) only for a test "
@@ -144,7 +154,11 @@ TOKEN_HINTS = {
 
 
 def servicenow_argument_spec():
-    """The argument spec of the ``instance`` option (a fresh copy: callers ``update`` it with their own options)."""
+    """The argument spec of the ``instance`` option (a fresh copy: callers ``update`` it with their own options).
+
+    Called by every ServiceNow module's ``main()`` before it builds its AnsibleModule; in a module run it first
+    refuses unknown keys of ``instance`` (:func:`refuse_unknown_instance_keys`)."""
+    refuse_unknown_instance_keys()
     options = {}
     for name, option in SERVICENOW_OPTIONS.items():
         spec = dict(type=option["type"])
@@ -166,6 +180,107 @@ def servicenow_argument_spec():
             required_one_of=copy.deepcopy(SERVICENOW_REQUIRED_ONE_OF),
         )
     )
+
+
+LOOPBACK_HOSTS = ("localhost", "::1", "[::1]")
+
+
+def is_loopback(hostname):
+    """True for localhost, 127.0.0.0/8 and ::1 (where http:// never leaves the machine)."""
+    hostname = (hostname or "").lower().strip("[]")
+    return hostname in ("localhost", "::1") or bool(re.match(r"^127(\.\d{1,3}){3}$", hostname))
+
+
+def instance_base_url(params):
+    """The instance's base URL (``https://host[:port]``) from the options, or a TransportError whose sentence says
+    what is wrong with ``instance.host`` (nothing has been sent). A bare host name gets ``https://``."""
+    host = params.get("host")
+    if not isinstance(host, str) or not host.strip():
+        raise TransportError("The ServiceNow instance address is missing; set instance.host or SN_HOST.",
+                             kind="connection")
+    host = host.strip()
+    shown = strip_url_secrets(host)
+    url = host if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", host) else "https://" + host
+    parts = urlsplit(url)
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = "has the scheme {0}://".format(parts.scheme)
+    elif re.search(r"\s", host):
+        problem = "contains a space"
+    elif parts.username or parts.password:
+        problem = "contains credentials (they belong in instance.username and instance.password)"
+    elif not parts.hostname:
+        problem = "has no host name"
+    elif parts.path.strip("/") or parts.query or parts.fragment:
+        problem = "has a path ({0}; a gateway's API prefix belongs in instance.api_path)".format(parts.path or "?")
+    else:
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            problem = "has a port that is not a number from 1 to 65535"
+    if problem:
+        raise TransportError("The ServiceNow instance address {0!r} {1}; give it as https://host[:port], for example "
+                             "https://dev12345.service-now.com (nothing was sent).".format(shown, problem),
+                             kind="connection")
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not params.get("allow_http"):
+        raise TransportError(
+            "The ServiceNow instance address {0} uses http://, which would send the credentials in clear; use "
+            "https://, or set instance.allow_http to true for a test instance on a network you trust (nothing was "
+            "sent).".format(shown), kind="connection")
+    return "{0}://{1}".format(parts.scheme, parts.netloc)
+
+
+def strip_url_secrets(url):
+    """``url`` without a ``user:password@`` part (for messages)."""
+    return re.sub(r"//[^/@\s]*@", "//", url or "")
+
+
+def unknown_instance_keys(instance):
+    """The keys of an ``instance`` dict that are not options (sorted), for a sentence that names them and never
+    their values."""
+    if not isinstance(instance, dict):
+        return []
+    return sorted(str(key) for key in instance if key not in SERVICENOW_OPTIONS)
+
+
+def unknown_keys_message(keys):
+    """One sentence naming the unknown ``instance`` keys (never their values) and the closest option names."""
+    hints = []
+    for key in keys:
+        close = difflib.get_close_matches(key, list(SERVICENOW_OPTIONS), n=1)
+        if close:
+            hints.append("{0!r} (did you mean {1!r}?)".format(key, close[0]))
+        else:
+            hints.append(repr(key))
+    return ("The instance option has unknown key{0} {1}, whose value{0} {2} not shown; the keys are {3}.".format(
+        "s" if len(keys) > 1 else "", ", ".join(hints), "are" if len(keys) > 1 else "is",
+        ", ".join(sorted(SERVICENOW_OPTIONS))))
+
+
+def refuse_unknown_instance_keys():
+    """Inside a module run: fail at once, naming the unknown keys of ``instance``, before AnsibleModule validates
+    the arguments. Ansible's own check names another problem first and shows every unknown key's value in the
+    task result (a misspelt ``passwd`` would print the password at -vvv). Does nothing outside a module run."""
+    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+    if getattr(basic, "_ANSIBLE_ARGS", None) is None:
+        return
+    try:
+        args = basic._load_params()  # pylint: disable=protected-access
+    except Exception:  # AnsibleModule reports unreadable arguments itself  # pylint: disable=broad-except
+        return
+    instance = (args or {}).get("instance")
+    keys = unknown_instance_keys(instance)
+    if not keys:
+        return
+    # A module that only reports the failure: every argument taken as it is, ``instance`` (and so every value in it)
+    # masked in the task result, as Ansible masks no_log options.
+    spec = dict((name, dict(type="raw")) for name in args if not str(name).startswith("_ansible_"))
+    spec["instance"] = dict(type="raw", no_log=True)
+    from ansible.module_utils.basic import AnsibleModule  # pylint: disable=import-outside-toplevel
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module.fail_json(msg=unknown_keys_message(keys))
 
 
 def instance_params(module_or_params):
@@ -283,12 +398,11 @@ class ServiceNowClient:
 
     def __init__(self, module_or_params, sleep=time.sleep, transport=None, max_retries=4):
         params = instance_params(module_or_params)
-        host = (params.get("host") or "").strip()
-        if not host:
-            raise TransportError("The ServiceNow instance address is missing; set instance.host or SN_HOST.",
-                                 kind="connection")
-        if not re.match(r"^https?://", host):
-            host = "https://" + host
+        host = instance_base_url(params)
+        timeout = params.get("timeout")
+        if timeout is not None and float(timeout) <= 0:
+            raise TransportError("instance.timeout is {0:g}; give the seconds to wait for an answer, more than 0 "
+                                 "(default 60), nothing was sent.".format(float(timeout)), kind="connection")
         self.params = params
         self.base_url = host.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
@@ -304,6 +418,11 @@ class ServiceNowClient:
             timeout=(min(CONNECT_TIMEOUT, timeout), timeout), custom_headers=params.get("custom_headers"),
             max_retries=max_retries, hints=SERVICENOW_HINTS, sleep=sleep, secrets=secrets)
         self._token = None
+        if params.get("validate_certs") is False and hasattr(module_or_params, "warn"):
+            module_or_params.warn(
+                "instance.validate_certs is false: the TLS certificate of {0} is not checked, so whoever can "
+                "intercept the connection can read the credentials; set instance.ca_path to the CA that signed it "
+                "instead.".format(self.host))
         # Set once the instance refused the Batch API (403/404): the rest of the run uses single GETs.
         self.batch_unavailable = False
 
@@ -384,31 +503,24 @@ class ServiceNowClient:
     def create(self, table, payload, fields=None, lookup=None):
         """POST a new record and return the saved record (the response; not read again).
 
-        A POST is never retried blindly: with ``lookup`` (a callable returning the record or None), a retryable
-        failure (429/502/503/504, connection error) makes the client look again, return the record if it now
-        exists, and POST again only if it is still absent."""
+        A POST is never repeated blindly (the transport retries it only on 429, which the instance answers before
+        doing anything). With ``lookup`` (a callable returning the record or None), a failure that may hide a
+        success (5xx, a dropped connection, a timeout: :meth:`RetryPolicy.lost_write`) makes the client wait as the
+        retry policy says, look again, return the record if it now exists, and POST again only if it is still
+        absent."""
         params = [("sysparm_exclude_reference_link", "true")]
         if fields:
             params.append(("sysparm_fields", ",".join(fields)))
-        attempt = 0
-        while True:
-            try:
-                response = self.request("POST", self.table_path(table), params=params, json=payload,
-                                        expected=(200, 201))
-                break
-            except TransportError as exc:
-                retryable = exc.status in (429, 502, 503, 504) or exc.kind in ("connection", "timeout")
-                if lookup is None or not retryable or attempt >= self.transport.max_retries:
-                    raise
-                self.transport.sleep(exc.retry_after if exc.retry_after is not None and
-                                     exc.retry_after <= self.transport.backoff_cap
-                                     else min(self.transport.backoff_cap, self.transport.backoff_base * 2 ** attempt))
-                attempt += 1
-                existing = lookup()
-                if existing:
-                    return existing
-        rows = _result_rows(response.json())
-        return rows[0] if rows else {}
+
+        def post():
+            response = self.request("POST", self.table_path(table), params=params, json=payload, expected=(200, 201))
+            rows = _result_rows(response.json())
+            return rows[0] if rows else {}
+        if lookup is None:
+            return post()
+        transport = self.transport
+        return transport.policy.run(post, transport.policy.lost_write, sleep=transport.sleep, clock=transport.clock,
+                                    on_retry=lambda _err: lookup() or None)
 
     def update(self, table, sys_id, payload, fields=None):
         """PATCH the record and return the saved record (the response; not read again)."""

@@ -6,8 +6,9 @@
 
 One ``requests.Session`` per module run (keep-alive, one TLS handshake per host), (connect, read) timeouts,
 ``verify=`` passed on every request (``REQUESTS_CA_BUNDLE`` must not override ``ca_path``/``validate_certs``),
-client certificates, a proxy, custom headers on every request (token requests included), retries with a capped
-exponential backoff that honours ``Retry-After``, and ONE error type whose text is one sentence a user can act on.
+client certificates, a proxy, custom headers on every request (token requests included), ONE retry policy
+(:class:`RetryPolicy`: which failures and methods are retried, ``Retry-After``, a capped exponential backoff, a total
+time bound) that every service uses, Camunda's wait for a cluster that is not ready included, and ONE error type whose text is one sentence a user can act on.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +18,7 @@ __metaclass__ = type
 import datetime
 import email.utils
 import json as _json
+import os
 import re
 import time
 import traceback
@@ -38,12 +40,28 @@ except ImportError:  # pragma: no cover
 
 USER_AGENT = "ansible-collection-camunda.servicenow"
 
-# Statuses that are worth another attempt for an idempotent request.
+# The one retry policy of the collection (RetryPolicy below applies it; docs/reliability.md explains it).
+# Statuses worth another attempt for a request that is safe to repeat.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
-# Methods retried by default (retry=None). POST never is: the caller looks again first.
+# A 500 is retried only on reads and on requests the caller declares safe to repeat (token requests): a write that
+# failed with 500 may have been carried out, so only a lookup by its natural key may decide (ServiceNowClient.create).
+READ_RETRY_STATUSES = RETRY_STATUSES | frozenset((500,))
+# Reads: retried on READ_RETRY_STATUSES, connection errors and timeouts.
+READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# Idempotent writes: retried on RETRY_STATUSES, connection errors and timeouts (repeating them changes nothing).
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
+# 429 means the service refused the request before doing anything: retried for every method, POST included.
+REFUSED_UNDONE_STATUSES = frozenset((429,))
 # Never retried, whatever the caller asks: a wrong credential does not get better (and token services punish loops).
 NEVER_RETRY_STATUSES = frozenset((400, 401, 403, 404))
+# A request that timed out (the host hangs) is tried at most this many more times: each attempt costs the whole
+# timeout, so "timeout: 5" against a hanging host gives up after about 2 x 5 s plus one backoff, not 5 attempts.
+TIMEOUT_RETRIES = 1
+# No retry starts once this many seconds have passed since the first attempt (waits included).
+DEFAULT_TIME_LIMIT = 120.0
+# Waiting for a state to change (Camunda's 412 "cluster not ready"): backoff from 2 s doubling up to 15 s.
+WAIT_BACKOFF_BASE = 2.0
+WAIT_BACKOFF_CAP = 15.0
 
 SECRET_MASK = "********"
 # Query parameters and JSON/form keys whose values are never shown.
@@ -86,6 +104,10 @@ class TransportError(Exception):
         self.service_message = service_message
         self.service_detail = service_detail
         self.kind = kind
+        # The last HTTP response (for an "http" error) or the requests exception (network errors): the transport
+        # rebuilds the sentence from them when it gives up after several attempts. Never shown.
+        self.response = None
+        self.cause = None
         parts = urlsplit(url or "")
         self.host = parts.netloc
         self.path = parts.path
@@ -237,6 +259,135 @@ def backoff_delay(attempt, base=1.0, cap=30.0):
     return min(float(cap), float(base) * (2 ** attempt))
 
 
+def transport_error_of(error):
+    """The TransportError behind ``error``: itself, or the one a service error was raised from (``raise ... from``
+    or raised while handling it), else None."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, TransportError):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+class RetryPolicy:
+    """The one retry policy: which failures are tried again, how long to wait, and when to stop.
+
+    * What is retried (``retryable``): a read (GET/HEAD/OPTIONS) or a request declared safe to repeat
+      (``retry=True``: token requests, reads sent as POST) on 429/500/502/503/504; an idempotent write
+      (PUT/PATCH/DELETE) on 429/502/503/504; any method on 429 (refused before anything was done); connection
+      errors and timeouts for every method but POST. A POST is otherwise never repeated blindly: the caller looks the
+      record up first (:meth:`run` with ``on_retry``). 400/401/403/404 are never retried; TLS errors neither.
+    * How long to wait (``delay``): ``Retry-After`` when the service sends it (seconds or an HTTP date), else
+      ``base * 2**attempt`` capped at ``cap``; a ``Retry-After`` longer than ``cap`` is not waited for (fail now,
+      saying how long the service asked for).
+    * When to stop: after ``max_retries`` retries, after ``timeout_retries`` retries of a timed-out attempt, or when
+      the next wait would end more than ``time_limit`` seconds after the first attempt.
+
+    :meth:`run` is the one loop (the transport's own retries, Camunda's wait for a cluster that is not ready, a
+    create's look-again-then-retry) so every service follows the same rules.
+    """
+
+    def __init__(self, max_retries=4, backoff_base=1.0, backoff_cap=30.0, time_limit=DEFAULT_TIME_LIMIT,
+                 timeout_retries=TIMEOUT_RETRIES):
+        self.max_retries = None if max_retries is None else int(max_retries)
+        self.backoff_base = float(backoff_base)
+        self.backoff_cap = float(backoff_cap)
+        self.time_limit = None if time_limit is None else float(time_limit)
+        self.timeout_retries = int(timeout_retries)
+
+    def copy(self, **changes):
+        values = dict(max_retries=self.max_retries, backoff_base=self.backoff_base, backoff_cap=self.backoff_cap,
+                      time_limit=self.time_limit, timeout_retries=self.timeout_retries)
+        values.update(changes)
+        return RetryPolicy(**values)
+
+    def waiting(self, time_limit):
+        """The same policy for waiting on a state that takes time to change (Camunda answers 412 while a cluster is
+        not ready): no attempt limit, a slower backoff (2 s doubling up to 15 s); only ``time_limit`` stops it."""
+        return self.copy(max_retries=None, backoff_base=WAIT_BACKOFF_BASE, backoff_cap=WAIT_BACKOFF_CAP,
+                         time_limit=time_limit)
+
+    @staticmethod
+    def lost_write(error):
+        """True when a write failed in a way that may hide a success (a 5xx, a 429, a dropped connection or a
+        timeout): only a lookup by the record's natural key can say what happened."""
+        if error.kind in ("connection", "timeout"):
+            return True
+        return error.kind == "http" and error.status in READ_RETRY_STATUSES
+
+    @staticmethod
+    def retryable(method, error, retry=None, retry_statuses=None):
+        """True when ``error`` (a TransportError) of a ``method`` request may be tried again.
+
+        ``retry``: None decides by the method, True declares the request safe to repeat (a token request, a read
+        sent as POST), False never retries. ``retry_statuses`` replaces the status set (never 400/401/403/404)."""
+        method = (method or "").upper()
+        if retry is False:
+            return False
+        safe = retry is True or method in READ_METHODS
+        if error.kind in ("connection", "timeout"):
+            return safe or method in IDEMPOTENT_METHODS
+        if error.kind != "http" or error.status is None or error.status in NEVER_RETRY_STATUSES:
+            return False
+        if retry_statuses is not None:
+            statuses = frozenset(retry_statuses) - NEVER_RETRY_STATUSES
+        elif safe:
+            statuses = READ_RETRY_STATUSES
+        elif method in IDEMPOTENT_METHODS:
+            statuses = RETRY_STATUSES
+        else:
+            statuses = REFUSED_UNDONE_STATUSES
+        return error.status in statuses
+
+    def delay(self, attempt, retry_after=None):
+        """Seconds to wait before retry number ``attempt`` (0-based), or None when the service asks for a wait
+        longer than the cap (the caller fails at once)."""
+        if retry_after is not None:
+            return float(retry_after) if retry_after <= self.backoff_cap else None
+        return backoff_delay(attempt, self.backoff_base, self.backoff_cap)
+
+    def run(self, call, retryable, sleep=time.sleep, clock=time.time, on_retry=None, gave_up=None,
+            errors=None):
+        """``call()`` until it returns, retrying a TransportError for which ``retryable(err)`` is true within the
+        limits above. ``on_retry(err)`` runs after each wait and before the next attempt; a result other than None
+        is returned at once (a create whose lookup now finds the record). ``gave_up(err, attempts, elapsed)``
+        may return the error to raise when the policy stops after more than one attempt. ``errors`` are the
+        exception types considered (default TransportError; a service error that wraps one, raised from it, is
+        judged by the TransportError it wraps)."""
+        started = clock()
+        attempt = 0
+        timeouts = 0
+        catch = tuple(errors) if errors else (TransportError,)
+        while True:
+            try:
+                return call()
+            except catch as err:
+                stop = not retryable(err)
+                delay = None
+                if not stop:
+                    if transport_error_of(err) is not None and transport_error_of(err).kind == "timeout":
+                        timeouts += 1
+                        stop = timeouts > self.timeout_retries
+                    if self.max_retries is not None and attempt >= self.max_retries:
+                        stop = True
+                if not stop:
+                    delay = self.delay(attempt, getattr(transport_error_of(err), "retry_after", None))
+                    stop = delay is None or (self.time_limit is not None
+                                             and clock() - started + delay > self.time_limit)
+                if stop:
+                    if attempt and gave_up is not None:
+                        raise gave_up(err, attempt + 1, clock() - started)
+                    raise
+                sleep(delay)
+                attempt += 1
+                if on_retry is not None:
+                    found = on_retry(err)
+                    if found is not None:
+                        return found
+
+
 def _network_reason(exc):
     """A short, secret-free reason for a requests exception (never the URL it tried, which may carry a query)."""
     text = str(exc)
@@ -268,13 +419,19 @@ class Transport:
     def __init__(self, base_url, service="ServiceNow", validate_certs=True, ca_path=None, client_cert=None,
                  client_key=None, proxy=None, timeout=(10, 30), custom_headers=None, max_retries=4,
                  backoff_base=1.0, backoff_cap=30.0, describe_error=None, hints=None, sleep=time.sleep,
-                 clock=time.time, secrets=()):
+                 clock=time.time, secrets=(), time_limit=DEFAULT_TIME_LIMIT, policy=None):
         if not HAS_REQUESTS:
             raise TransportError("The Python library 'requests' is required on the host that runs the module; "
                                  "install it with 'pip install requests'", kind="connection")
         if not base_url or not re.match(r"^https?://[^/]+", str(base_url)):
             raise TransportError("The {0} address '{1}' is not a URL; give it as https://host[:port]".format(
                 service, strip_query(base_url) if base_url else base_url), kind="connection")
+        for option, path in (("ca_path", ca_path if validate_certs else None), ("client_certificate_file", client_cert),
+                             ("client_key_file", client_key)):
+            if path and not os.path.isfile(path):
+                raise TransportError("The {0} file {1} given in {2} does not exist on the host that runs the module; give "
+                                     "the path of a PEM file there (nothing was sent).".format(
+                                         service, path, option), kind="tls")
         self.base_url = str(base_url).rstrip("/")
         self.service = service
         self.validate_certs = bool(validate_certs)
@@ -296,9 +453,11 @@ class Transport:
             self.timeout = (float(timeout[0]), float(timeout[1]))
         else:
             self.timeout = (min(10.0, float(timeout)), float(timeout))
-        self.max_retries = int(max_retries)
-        self.backoff_base = float(backoff_base)
-        self.backoff_cap = float(backoff_cap)
+        self.policy = policy or RetryPolicy(max_retries=max_retries, backoff_base=backoff_base,
+                                            backoff_cap=backoff_cap, time_limit=time_limit)
+        self.max_retries = self.policy.max_retries
+        self.backoff_base = self.policy.backoff_base
+        self.backoff_cap = self.policy.backoff_cap
         self.describe_error = describe_error or parse_service_error
         self.hints = dict(DEFAULT_HINTS)
         self.hints.update(hints or {})
@@ -335,23 +494,20 @@ class Transport:
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, auth=None,
                 expected=(200, 201, 204), retry=None, retry_statuses=None, hints=None):
-        """Send one request (plus retries) and return a :class:`Response` whose status is in ``expected``.
+        """Send one request (plus the retries :class:`RetryPolicy` allows) and return a :class:`Response` whose
+        status is in ``expected``.
 
-        ``retry=None``: idempotent methods retry on ``retry_statuses`` (default 429/502/503/504) and on connection
-        errors; POST does not. ``retry=True`` retries any method (a token POST is safe to repeat); ``retry=False``
-        never retries. 400/401/403/404 are never retried. ``hints`` (status -> text) override the transport's
-        hints for this call (a token endpoint's 401 means something else). Raises :class:`TransportError`.
+        ``retry=None`` decides by the method (reads and idempotent writes retry, POST only on 429); ``retry=True``
+        declares the request safe to repeat (a token POST, a read sent as POST: retried like a read, 500 included);
+        ``retry=False`` never retries. ``retry_statuses`` replaces the retried statuses for this call.
+        400/401/403/404 are never retried. ``hints`` (status -> text) override the transport's hints for this call
+        (a token endpoint's 401 means something else). Raises :class:`TransportError`.
         """
         method = method.upper()
         url = self.url_for(path)
-        if retry is None:
-            may_retry = method in IDEMPOTENT_METHODS
-        else:
-            may_retry = bool(retry)
-        statuses = frozenset(retry_statuses) if retry_statuses is not None else RETRY_STATUSES
-        statuses = statuses - NEVER_RETRY_STATUSES
-        attempt = 0
-        while True:
+        hints = hints or {}
+
+        def attempt():
             try:
                 raw = self.session.request(
                     method, url, params=params, json=json, data=data, headers=headers, auth=auth,
@@ -359,31 +515,32 @@ class Transport:
                     allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 self.calls.append((method, strip_query(url), None))
-                error = self._network_error(method, url, exc)
-                if may_retry and error.kind in ("connection", "timeout") and attempt < self.max_retries:
-                    self.sleep(backoff_delay(attempt, self.backoff_base, self.backoff_cap))
-                    attempt += 1
-                    continue
-                raise error
+                raise self._network_error(method, url, exc)
             self.calls.append((method, strip_query(url), raw.status_code))
             response = Response(raw.status_code, raw.headers, raw.text, method=method, url=url, content=raw.content)
             if raw.status_code in expected:
                 return response
-            retry_after = parse_retry_after(raw.headers.get("Retry-After"), now=self.clock)
-            if may_retry and raw.status_code in statuses and attempt < self.max_retries:
-                if retry_after is None:
-                    delay = backoff_delay(attempt, self.backoff_base, self.backoff_cap)
-                elif retry_after <= self.backoff_cap:
-                    delay = retry_after
-                else:
-                    delay = None  # the service asks for a longer wait than we are willing to block: fail now
-                if delay is not None:
-                    self.sleep(delay)
-                    attempt += 1
-                    continue
-            hint = (hints or {}).get(raw.status_code)
-            raise self.http_error(response, retry_after=retry_after, attempts=attempt + 1,
-                                  hint=hint.format(service=self.service) if hint else None)
+            return self._raise_http(response, hints)
+
+        def gave_up(err, attempts, elapsed):
+            if err.kind == "http" and err.response is not None:
+                return self._raise_http(err.response, hints, attempts=attempts, build_only=True)
+            if err.cause is not None:
+                return self._network_error(method, url, err.cause, attempts=attempts, elapsed=elapsed)
+            return err
+
+        return self.policy.run(attempt, lambda err: self.policy.retryable(method, err, retry, retry_statuses),
+                               sleep=self.sleep, clock=self.clock, gave_up=gave_up)
+
+    def _raise_http(self, response, hints, attempts=1, build_only=False):
+        retry_after = parse_retry_after(response.headers.get("Retry-After") if response.headers is not None else None,
+                                        now=self.clock)
+        hint = hints.get(response.status)
+        error = self.http_error(response, retry_after=retry_after, attempts=attempts,
+                                hint=hint.format(service=self.service) if hint else None)
+        if build_only:
+            return error
+        raise error
 
     # -- errors ---------------------------------------------------------------------------------------------------
 
@@ -416,11 +573,13 @@ class Transport:
             check = (check or "rate limited") + " (the service asks to retry after {0:.0f} s)".format(retry_after)
         if check:
             sentence += "; " + check
-        return TransportError(sentence.rstrip(".") + ".", status=response.status, method=response.method,
-                              url=strip_query(response.url), retry_after=retry_after, service_message=message,
-                              service_detail=detail, kind="http")
+        error = TransportError(sentence.rstrip(".") + ".", status=response.status, method=response.method,
+                               url=strip_query(response.url), retry_after=retry_after, service_message=message,
+                               service_detail=detail, kind="http")
+        error.response = response
+        return error
 
-    def _network_error(self, method, url, exc):
+    def _network_error(self, method, url, exc, attempts=1, elapsed=None):
         parts = urlsplit(url)
         where = "{0} {1} {2} on {3}".format(self.service, method, parts.path or "/", parts.netloc)
         reason = redact_text(_network_reason(exc), self.secrets)
@@ -448,5 +607,10 @@ class Transport:
         else:
             kind = "connection"
             text = "{0} failed{1}; check the host and the network"
-        message = text.format(where, " ({0})".format(reason) if reason else "", self.timeout[1])
-        return TransportError(message.rstrip(".") + ".", status=None, method=method, url=strip_query(url), kind=kind)
+        facts = [reason] if reason else []
+        if attempts > 1:
+            facts.append("{0} attempts in {1:.0f} s".format(attempts, elapsed or 0.0))
+        message = text.format(where, " ({0})".format("; ".join(facts)) if facts else "", self.timeout[1])
+        error = TransportError(message.rstrip(".") + ".", status=None, method=method, url=strip_query(url), kind=kind)
+        error.cause = exc
+        return error

@@ -72,6 +72,8 @@ options:
     default: present
 notes:
   - The organization API client in O(camunda) needs the C(Connector Secrets) scope.
+  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly. The module reads
+    the cluster's secrets again and creates the secret again only when it is still absent.
 seealso:
   - module: camunda.servicenow.camunda_client_credential
   - name: Camunda docs, manage connector secrets
@@ -139,6 +141,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import 
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, validate_secret_name)
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import SECRET_MASK, plan
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy, transport_error_of
 
 RESULT_BY_ACTION = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -162,6 +165,9 @@ def wanted_secrets(params):
         seen.add(name)
         if params["state"] == "present" and value is None and not reason:
             problems.append("connector secret {0!r} has no value (value is required with state=present)".format(name))
+        elif params["state"] == "present" and not reason and not str(value).strip():
+            problems.append("connector secret {0!r} has an empty value (the connectors would read an empty "
+                            "credential)".format(name))
     if problems:
         raise CamundaError("Invalid connector secrets, nothing was sent: {0}".format("; ".join(problems)))
     return items
@@ -209,19 +215,45 @@ def ensure_secrets(params, client, check_mode):
                     before[name] = the_plan.diff["before"]["value"]
                 after[name] = the_plan.diff["after"]["value"]
             if not check_mode:
-                write(console, the_plan.action, name, value)
+                write(console, client, the_plan.action, name, value)
         result["secrets"].append({"name": name, "result": outcome})
     return result
 
 
-def write(console, action, name, value):
-    if action == "create":
+def lost_create(err):
+    """A create that failed in a way that may hide a success (5xx, 429, a dropped connection, a timeout)."""
+    cause = transport_error_of(err)
+    return cause is not None and RetryPolicy.lost_write(cause)
+
+
+def create(console, client, name, value):
+    """POST the secret; when the answer is lost, wait as the retry policy says, read the secrets again, and POST
+    again only when the secret is still absent (a secret found with another value is updated)."""
+
+    def post():
         try:
             console.create_secret(name, value)
         except CamundaError as err:
             if err.status != 409:
                 raise
             console.update_secret(name, value)  # created by someone else meanwhile: make it ours
+        return True
+
+    def look_again(_err):
+        current = console.get_secrets()
+        if name not in current:
+            return None
+        if current[name] != value:
+            console.update_secret(name, value)
+        return True
+
+    console.transport.policy.run(post, lost_create, sleep=client.sleep, clock=client.clock, on_retry=look_again,
+                                 errors=(CamundaError,))
+
+
+def write(console, client, action, name, value):
+    if action == "create":
+        create(console, client, name, value)
     elif action == "update":
         console.update_secret(name, value)
     elif action == "delete":

@@ -61,6 +61,7 @@ options:
   name:
     description:
       - The connection's name (unique on the C(sys_connection) table).
+      - An empty name, or one with leading or trailing spaces, is refused before anything is written.
     type: str
     default: Camunda API Connection
   credential:
@@ -91,6 +92,8 @@ options:
   host:
     description:
       - The Camunda cluster host, C(<region>.zeebe.camunda.io) for Camunda SaaS, for example V(lhr-1.zeebe.camunda.io).
+      - A host name only. A scheme (C(https://)), a path, a trailing C(/), a port or a space is refused before
+        anything is written (the scheme goes in O(protocol), the port in O(port), the path in O(base_path)).
       - Required when O(state=present).
     type: str
   protocol:
@@ -104,6 +107,7 @@ options:
       - The port, when not the protocol's default; it becomes part of the connection URL.
       - When omitted, the port column is not managed (an empty integer column reads back as C(0) on the instance),
         and the connection URL has no port.
+      - From 1 to 65535; another value is refused before anything is written.
     type: int
   base_path:
     description:
@@ -121,8 +125,11 @@ options:
       - What to do when the alias allows only one active connection (C(multiple_connections=false)) and an active
         connection other than O(name) is already attached to it, while this connection is to be active.
       - V(adopt) updates that existing connection in place (it is renamed to O(name) and gets every managed value)
-        instead of adding a second one. It applies only when no connection called O(name) exists yet and exactly
-        one other connection is active on the alias; otherwise the module fails and explains the conflict.
+        instead of adding a second one, and warns, naming the connection and its old name. It applies only when
+        no connection called O(name) exists yet, exactly one other connection is active on the alias, and that
+        connection is the same integration (it already uses the same credential, or the same host and base path).
+        A connection that points at another credential B(and) another cluster is someone else's integration, so the
+        module fails, names it, and changes nothing (set V(deactivate) to take the alias over explicitly).
       - V(deactivate) sets the other active connections to inactive (what the ServiceNow form offers) and then
         creates or updates O(name).
       - V(fail) changes nothing and fails, naming the active connection and how to resolve the conflict.
@@ -132,6 +139,8 @@ options:
     default: adopt
 notes:
   - The connection is found by O(name) and, on a single-connection alias, by the alias's active connection.
+  - A create whose answer is lost (a 5xx, a dropped connection, a timeout) is not repeated blindly. The module looks
+    the connection up by O(name) and creates it again only when it is still absent.
     A connection called O(name) that is attached to another alias is an error (names are unique on the table).
   - Role C(connection_admin) (or C(admin)) is needed to write connections; reading the alias needs
     C(connection_admin) or C(credential_admin).
@@ -220,6 +229,8 @@ diff:
     after: {host: lhr-1.zeebe.camunda.io}
 """
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import (
@@ -228,6 +239,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
     plan,
     verify_saved,
 )
+
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
@@ -292,6 +304,44 @@ def build_connection_url(protocol, host, port, base_path):
     return url + normalize_base_path(base_path)
 
 
+HOST_NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def check_params(params):
+    """Refuse, before any request, the inputs that would be written wrong (one sentence, nothing written)."""
+    name = params["name"]
+    for option in ("name", "host", "credential", "alias"):
+        value = params.get(option)
+        if isinstance(value, str) and re.match(r"^(\[.*\]|\{.*\})$", value, re.S):
+            raise ConnectionAliasError("The %s option is %s, which looks like a list or a dictionary that Ansible turned "
+                                       "into text; give a single string, nothing was written." % (option, value))
+    if not isinstance(name, str) or not name.strip():
+        raise ConnectionAliasError("The connection name is empty; give the connection's name in name (default "
+                                   "'Camunda API Connection'), nothing was written.")
+    if name != name.strip():
+        raise ConnectionAliasError("The connection name %r has leading or trailing spaces, which would make a "
+                                   "near-duplicate of %r; remove them, nothing was written." % (name, name.strip()))
+    if params["state"] != "present":
+        return
+    host = params["host"]
+    port = params["port"]
+    problem = None
+    if "://" in host:
+        problem = "has a scheme: give the scheme in protocol and only the host name in host (for example %r)" % (
+            host.split("://", 1)[1].split("/", 1)[0] or "lhr-1.zeebe.camunda.io")
+    elif "/" in host:
+        problem = "has a path or a trailing '/': give only the host name in host and the path in base_path"
+    elif ":" in host:
+        problem = "has a port: give only the host name in host and the port in port"
+    elif not HOST_NAME_RE.match(host):
+        problem = "is not a host name (letters, digits, '.' and '-' only, no spaces)"
+    if problem:
+        raise ConnectionAliasError("The connection host %r %s; nothing was written." % (host, problem))
+    if port is not None and not 1 <= port <= 65535:
+        raise ConnectionAliasError("The connection port %s is out of range: give a port from 1 to 65535, or leave port "
+                                   "out for the protocol's default; nothing was written." % port)
+
+
 def lookup_requests(params):
     """The reads of one run, all sent in one batch: alias, scope, connections, credential (present only)."""
     alias_id = encode_value(params["alias"])
@@ -308,7 +358,7 @@ def lookup_requests(params):
     return requests
 
 
-def check_alias(alias_rows, scope_rows, alias_id, scope, host):
+def check_alias(alias_rows, scope_rows, alias_id, scope, host, who=None):
     """Return (alias, scope_record) or raise ConnectionAliasError saying what is wrong and what to check."""
     # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
     scope_record = find_exact(scope_rows, {"scope": scope}, "application scope")
@@ -319,8 +369,10 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
             "or check the scope option." % (scope, host))
     if alias is None:
         raise ConnectionAliasError(
-            "The connection alias %s was not found on %s: check that the Camunda Spoke is installed completely and that "
-            "the alias option is the alias ID (<scope>.<alias name>)." % (alias_id, host))
+            "The connection alias %s was not found on %s although the application %s is installed; check that %s may "
+            "read connection aliases (role connection_admin or credential_admin; writing the connection needs "
+            "connection_admin or admin), that the Camunda Spoke is installed completely, and that the alias option is "
+            "the alias ID (<scope>.<alias name>)." % (alias_id, host, scope, who or "the ServiceNow account"))
     if normalize(alias.get("type")) != "connection":
         raise ConnectionAliasError(
             "%s on %s is a credential alias (type %s), not a connection alias: the connection needs an alias of type "
@@ -334,6 +386,16 @@ def check_alias(alias_rows, scope_rows, alias_id, scope, host):
             "The connection alias %s on %s does not belong to the application %s (its scope is %s): check the alias "
             "and scope options." % (alias_id, host, scope, normalize(alias.get("sys_scope")) or "empty"))
     return alias, scope_record
+
+
+def account(params):
+    """How the module authenticates, in words ("user 'admin'", "the OAuth client 'x'"), for permission hints."""
+    instance = params.get("instance") or {}
+    if instance.get("username") and not instance.get("access_token") and not instance.get("api_key"):
+        return "user %r" % instance["username"]
+    if instance.get("client_id") and not instance.get("access_token") and not instance.get("api_key"):
+        return "the OAuth client %r" % instance["client_id"]
+    return None
 
 
 def resolve_credential(rows, reference, table, host):
@@ -411,61 +473,82 @@ def choose_target(connections, params, alias, host):
         "ServiceNow." % (params["alias"], host, listed, what))
 
 
+def same_integration(row, desired):
+    """True when an active connection ``row`` already serves what ``desired`` describes: the same credential, or the
+    same host and base path (the same cluster). Only such a connection is adopted."""
+    if normalize(row.get("credential")) == desired["credential"]:
+        return True
+    return (normalize(row.get("host")) == desired["host"]
+            and normalize_base_path(normalize(row.get("base_path"))) == desired["base_path"])
+
+
+def refuse_foreign_adoption(row, desired, params, host):
+    """conflict=adopt must not rename and repoint another integration's connection."""
+    raise ConnectionAliasError(
+        "The alias %s on %s allows only one active connection and already has %s, which uses another credential "
+        "(%s) and another cluster (%s); adopting it would repoint it at credential %s and %s, so nothing was written: "
+        "set conflict to 'deactivate' to deactivate it and create '%s', or deactivate or delete it in ServiceNow."
+        % (params["alias"], host, describe(row), normalize(row.get("credential")) or "none",
+           normalize(row.get("connection_url")) or normalize(row.get("host")) or "no URL", desired["credential"],
+           desired["connection_url"], params["name"]))
+
+
 def pick(record, fields):
     return dict((field, normalize(record.get(field))) for field in fields if record is not None and field in record)
 
 
 def run(module, client):
-    """Do the work of one module run; returns the result dict (without ``changed`` merged into ansible's)."""
+    """Do the work of one module run; returns the result dict and the warnings."""
     params = module.params
+    check_params(params)
     host = getattr(client, "host", None) or "the ServiceNow instance"
     reads = client.batch_get(lookup_requests(params))
-    alias, scope_record = check_alias(reads[0], reads[1], params["alias"], params["scope"], host)
+    alias, scope_record = check_alias(reads[0], reads[1], params["alias"], params["scope"], host, account(params))
     connections = reads[2]
     target, to_deactivate = choose_target(connections, params, alias, host)
+    warnings = []
 
     result = dict(changed=False, alias=pick(alias, ALIAS_FIELDS), connection={}, deactivated=[], action="none",
                   diff=dict(before={}, after={}))
     current = pick(target, CONNECTION_FIELDS) if target else None
 
+    def lookup():
+        """The connection called O(name), read again (a create whose answer was lost may have been saved)."""
+        rows = client.get_records(CONNECTION_TABLE, "name=%s" % encode_value(params["name"]), CONNECTION_FIELDS, 5)
+        return find_exact(rows, {"name": params["name"]}, CONNECTION_WHAT)
+
     if params["state"] == "absent":
         # The managed fields, so the diff of a delete shows what is deleted (as every module that deletes does).
         step = plan(current, dict.fromkeys(MANAGED_FIELDS), state="absent")
-        result["action"] = step.action
-        result["diff"] = step.diff
-        if step.action == "delete":
-            result["changed"] = True
-            if not module.check_mode:
-                client.delete(CONNECTION_TABLE, current["sys_id"])
-        return result
+        done = client.apply_plan(CONNECTION_TABLE, step, module.check_mode, fields=CONNECTION_FIELDS,
+                                 what=CONNECTION_WHAT)
+        result.update(action=step.action, diff=step.diff, changed=done["changed"])
+        return result, warnings
 
     credential_sys_id = resolve_credential(reads[3], params["credential"], params["credential_table"], host)
     desired = desired_connection(params, alias, scope_record, credential_sys_id)
+    if current is not None and normalize(current.get("name")) != params["name"]:
+        # conflict=adopt chose the alias's one active connection, which has another name.
+        if not same_integration(current, desired):
+            refuse_foreign_adoption(current, desired, params, host)
+        warning = ("Adopted the active connection %s of alias %s on %s: it is renamed to '%s' and gets the managed "
+                   "values, because the alias allows only one active connection (set conflict to 'deactivate' or "
+                   "'fail' to keep it as it is).")
+        warnings.append(warning % (describe(current), params["alias"], host, params["name"]))
     step = plan(current, desired, state="present")
     result["action"] = step.action
     result["diff"] = step.diff
     result["deactivated"] = [normalize(row["sys_id"]) for row in to_deactivate]
-    result["changed"] = step.action != "none" or bool(to_deactivate)
 
-    if module.check_mode:
-        predicted = dict(current or {})
-        predicted.update(desired)
-        result["connection"] = predicted
-        return result
-
-    for row in to_deactivate:
-        saved = client.update(CONNECTION_TABLE, normalize(row["sys_id"]), {"active": "false"})
-        verify_saved(saved, {"active": "false"}, what=CONNECTION_WHAT, service="ServiceNow")
-    if step.action == "create":
-        saved = client.create(CONNECTION_TABLE, step.payload)
-        verify_saved(saved, step.payload, what=CONNECTION_WHAT, service="ServiceNow")
-    elif step.action == "update":
-        saved = client.update(CONNECTION_TABLE, current["sys_id"], step.payload)
-        verify_saved(saved, step.payload, what=CONNECTION_WHAT, service="ServiceNow")
-    else:
-        saved = current
-    result["connection"] = pick(saved, CONNECTION_FIELDS)
-    return result
+    if not module.check_mode:
+        for row in to_deactivate:
+            saved = client.update(CONNECTION_TABLE, normalize(row["sys_id"]), {"active": "false"})
+            verify_saved(saved, {"active": "false"}, what=CONNECTION_WHAT, service="ServiceNow")
+    done = client.apply_plan(CONNECTION_TABLE, step, module.check_mode, fields=CONNECTION_FIELDS,
+                             what=CONNECTION_WHAT, lookup=lookup)
+    result["changed"] = done["changed"] or bool(to_deactivate)
+    result["connection"] = pick(done["record"], CONNECTION_FIELDS)
+    return result, warnings
 
 
 def argument_spec():

@@ -281,11 +281,13 @@ def test_client_ids_are_quoted_in_paths(fake_http, sleeps):
     assert fake_http.calls[-1].path == "/clusters/{0}/clients/a%2Fb~c.d".format(CLUSTER)
 
 
-def test_tls_options_reach_every_request(fake_http, sleeps):
+def test_tls_options_reach_every_request(fake_http, sleeps, tmp_path):
+    ca = str(tmp_path / "ca.pem")
+    open(ca, "w").close()
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={})
-    client(sleeps, ca_path="/tmp/ca.pem", custom_headers={"X-Trace": "1"}).console(CLUSTER).get_secrets()
-    assert [c.verify for c in fake_http.calls] == ["/tmp/ca.pem", "/tmp/ca.pem"]
+    client(sleeps, ca_path=ca, custom_headers={"X-Trace": "1"}).console(CLUSTER).get_secrets()
+    assert [c.verify for c in fake_http.calls] == [ca, ca]
     assert [c.headers.get("X-Trace") for c in fake_http.calls] == ["1", "1"]
 
 

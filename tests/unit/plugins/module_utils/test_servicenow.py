@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     from urlparse import parse_qs, urlsplit  # type: ignore
 
 import pytest
+import requests
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -72,7 +73,7 @@ class TestOptionsTable:
                     "access_token": ["SN_ACCESS_TOKEN"], "api_key": ["SN_API_KEY"], "timeout": ["SN_TIMEOUT"],
                     "client_certificate_file": ["SN_CLIENT_CERTIFICATE_FILE"], "client_key_file": ["SN_CLIENT_KEY_FILE"],
                     "validate_certs": ["SN_VALIDATE_CERTS"], "ca_path": ["SN_CA_PATH"], "proxy": ["SN_PROXY"],
-                    "custom_headers": [], "api_path": ["SN_API_PATH"]}
+                    "custom_headers": [], "api_path": ["SN_API_PATH"], "allow_http": []}
         assert dict((k, v.get("env", [])) for k, v in sn.SERVICENOW_OPTIONS.items()) == expected
 
     def test_secrets_are_no_log(self):
@@ -288,12 +289,15 @@ class TestAuth:
         assert fake_http.calls[1].headers["x-sn-apikey"] == "key"
         assert "Authorization" not in fake_http.calls[1].headers
 
-    def test_client_certificate_only(self, fake_http, sleeps):
+    def test_client_certificate_only(self, fake_http, sleeps, tmp_path):
+        c, k, ca = [str(tmp_path / n) for n in ("c.pem", "k.pem", "ca.pem")]
+        for path in (c, k, ca):
+            open(path, "w").close()
         fake_http.add("GET", TABLE, json={"result": []})
-        client(sleeps, client_certificate_file="/c.pem", client_key_file="/k.pem", ca_path="/ca.pem",
+        client(sleeps, client_certificate_file=c, client_key_file=k, ca_path=ca,
                proxy="http://p:1").get_records("oauth_entity")
         call = fake_http.calls[0]
-        assert call.cert == ("/c.pem", "/k.pem") and call.verify == "/ca.pem"
+        assert call.cert == (c, k) and call.verify == ca
         assert call.proxies["https"] == "http://p:1"
         assert "Authorization" not in call.headers
 
@@ -368,6 +372,28 @@ class TestTableApi:
         saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
         assert saved == {"sys_id": "new"}
         assert sleeps == [3.0] and len(fake_http.calls) == 2
+
+    def test_create_after_a_500_looks_again_and_finds_the_record(self, fake_http, sleeps):
+        # A 500 on a write is never repeated blindly; the lookup proves the record was saved.
+        fake_http.add("POST", TABLE, status=500, json={"error": {"message": "Internal error"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"},
+                                                                  lookup=lambda: {"sys_id": "saved-anyway"})
+        assert saved == {"sys_id": "saved-anyway"}
+        assert len(fake_http.requests_to(TABLE, "POST")) == 1 and sleeps == [1.0]
+
+    def test_create_whose_reply_timed_out_is_posted_again_only_when_absent(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+        fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new"}})
+        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        assert saved == {"sys_id": "new"}
+        assert len(fake_http.requests_to(TABLE, "POST")) == 2 and sleeps == [1.0]
+
+    def test_create_gives_up_after_a_second_timeout(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        assert err.value.kind == "timeout"
+        assert len(fake_http.requests_to(TABLE, "POST")) == 2
 
     def test_update_and_delete(self, fake_http, sleeps):
         fake_http.add("PATCH", TABLE + "/abc", json={"result": {"sys_id": "abc", "active": "false"}})
@@ -637,3 +663,78 @@ class TestNameOrSysId:
 ])
 def test_instance_host_names_the_instance_for_error_sentences(host, expected):
     assert sn.instance_host({"instance": {"host": host}}) == expected
+
+
+# -- unknown keys in `instance` --------------------------------------------------------------------------------------
+
+def module_args(monkeypatch, args):
+    """Expose ``args`` to AnsibleModule as a module run would (ansible-core 2.19+ has a helper; older ones read the
+    module-level buffer)."""
+    from ansible.module_utils import basic
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", payload)
+    if hasattr(basic, "_ANSIBLE_PROFILE"):
+        monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
+
+
+def test_unknown_instance_key_fails_naming_it_never_its_value(monkeypatch, capsys):
+    module_args(monkeypatch, {"instance": {"host": "https://sn.example.com", "username": "admin",
+                                           "passwd": "S3cret-typo-value"}, "name": "x"})
+    with pytest.raises(SystemExit):
+        sn.servicenow_argument_spec()
+    printed = capsys.readouterr().out
+    result = json.loads(printed)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The instance option has unknown key 'passwd' (did you mean 'password'?), whose value is not shown; the keys "
+        "are access_token, allow_http, api_key, api_path, ca_path, client_certificate_file, client_id, "
+        "client_key_file, client_secret, custom_headers, grant_type, host, password, proxy, refresh_token, timeout, "
+        "username, validate_certs.")
+    assert "S3cret-typo-value" not in printed
+
+
+def test_known_instance_keys_pass(monkeypatch):
+    module_args(monkeypatch, {"instance": {"host": "https://sn.example.com", "username": "u", "password": "p"}})
+    assert "instance" in sn.servicenow_argument_spec()
+
+
+def test_outside_a_module_run_nothing_is_read():
+    assert sn.unknown_instance_keys({"host": "h", "Passwd": "x", "zz": 1}) == ["Passwd", "zz"]
+    assert "instance" in sn.servicenow_argument_spec()
+
+
+@pytest.mark.parametrize("host,message", [
+    ("http://sn.example.com", "The ServiceNow instance address http://sn.example.com uses http://, which would send the "
+     "credentials in clear; use https://, or set instance.allow_http to true for a test instance on a network you "
+     "trust (nothing was sent)."),
+    ("https://sn.example.com/now/nav", "The ServiceNow instance address 'https://sn.example.com/now/nav' has a path "
+     "(/now/nav; a gateway's API prefix belongs in instance.api_path); give it as https://host[:port], for example "
+     "https://dev12345.service-now.com (nothing was sent)."),
+    ("https://user:pw@sn.example.com", "The ServiceNow instance address 'https://sn.example.com' contains credentials "
+     "(they belong in instance.username and instance.password); give it as https://host[:port], for example "
+     "https://dev12345.service-now.com (nothing was sent)."),
+])
+def test_instance_host_refused(host, message):
+    with pytest.raises(TransportError) as err:
+        sn.instance_base_url({"host": host})
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize("host,expected", [
+    ("dev1.service-now.com", "https://dev1.service-now.com"), ("https://dev1.service-now.com/", "https://dev1.service-now.com"),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080"), ("http://localhost", "http://localhost"),
+    ("http://[::1]:9", "http://[::1]:9"),
+])
+def test_instance_host_accepted(host, expected):
+    assert sn.instance_base_url({"host": host}) == expected
+
+
+def test_http_with_the_opt_in():
+    assert sn.instance_base_url({"host": "http://sn.lab", "allow_http": True}) == "http://sn.lab"
+
+
+def test_timeout_zero_is_refused():
+    with pytest.raises(TransportError) as err:
+        sn.ServiceNowClient({"host": "https://sn.example.com", "username": "u", "password": "p", "timeout": 0})
+    assert str(err.value) == ("instance.timeout is 0; give the seconds to wait for an answer, more than 0 (default 60), "
+                              "nothing was sent.")

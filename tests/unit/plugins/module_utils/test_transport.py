@@ -13,6 +13,7 @@ import requests
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     Response,
+    RetryPolicy,
     Transport,
     TransportError,
     backoff_delay,
@@ -60,25 +61,30 @@ class TestRequestSettings:
         make(sleeps).request("GET", PATH)
         assert fake_http.calls[0].verify == "/some/bundle.pem"
 
-    def test_verify_is_passed_on_every_request_of_the_session(self, fake_http, sleeps, monkeypatch):
+    def test_verify_is_passed_on_every_request_of_the_session(self, fake_http, sleeps, monkeypatch, tmp_path):
+        ca = str(tmp_path / "ca.pem")
+        open(ca, "w").close()
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
         fake_http.add("GET", PATH, json={"result": []})
         fake_http.add("POST", "/oauth_token.do", json={"access_token": "t"})
-        transport = make(sleeps, ca_path="/ca.pem")
+        transport = make(sleeps, ca_path=ca)
         transport.request("GET", PATH)
         transport.request("POST", "https://login.example.com/oauth_token.do", data={"a": "b"})
         transport.request("GET", PATH)
-        assert [c.verify for c in fake_http.calls] == ["/ca.pem", "/ca.pem", "/ca.pem"]
+        assert [c.verify for c in fake_http.calls] == [ca, ca, ca]
 
-    def test_cert_proxy_timeout_and_headers(self, fake_http, sleeps):
+    def test_cert_proxy_timeout_and_headers(self, fake_http, sleeps, tmp_path):
+        c, k = str(tmp_path / "c.pem"), str(tmp_path / "k.pem")
+        open(c, "w").close()
+        open(k, "w").close()
         fake_http.add("GET", PATH, json={"result": []})
         fake_http.add("POST", "/oauth/token", json={"access_token": "t"})
-        transport = make(sleeps, client_cert="/c.pem", client_key="/k.pem", proxy="http://proxy:3128",
+        transport = make(sleeps, client_cert=c, client_key=k, proxy="http://proxy:3128",
                          timeout=(5, 45), custom_headers={"x-api-key": "gw"})
         transport.request("GET", PATH)
         transport.request("POST", "https://login.example.com/oauth/token", data={"grant_type": "client_credentials"})
         for call in fake_http.calls:
-            assert call.cert == ("/c.pem", "/k.pem")
+            assert call.cert == (c, k)
             assert call.proxies["https"] == "http://proxy:3128"
             assert call.timeout == (5.0, 45.0)
             assert call.headers["x-api-key"] == "gw"
@@ -120,7 +126,7 @@ class TestRetries:
         assert len(fake_http.calls) == 2
         assert sleeps == [1.0]
 
-    @pytest.mark.parametrize("status", [400, 401, 403, 404, 500, 409])
+    @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 412])
     def test_other_statuses_do_not_retry(self, fake_http, sleeps, status):
         fake_http.add("GET", PATH, status=status, json={"error": {"message": "no"}})
         with pytest.raises(TransportError) as err:
@@ -238,6 +244,145 @@ class TestRetries:
         assert transport.calls == [("GET", BASE + PATH, 200)]
 
 
+class FakeClock:
+    """A clock that the recorded sleeps and the timed-out attempts move forward (no real waiting)."""
+
+    def __init__(self, sleeps):
+        self.now = 1000.0
+        self.sleeps = sleeps
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class TestRetryPolicy:
+    """Each rule of the one retry policy (RetryPolicy), through Transport.request and on its own."""
+
+    @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+    def test_500_is_retried_on_reads(self, fake_http, sleeps, method):
+        fake_http.add(method, PATH, status=500, json={"error": {"message": "oops"}})
+        fake_http.add(method, PATH, json={"result": []})
+        assert make(sleeps).request(method, PATH).status == 200
+        assert sleeps == [1.0]
+
+    def test_500_is_retried_on_a_token_request(self, fake_http, sleeps):
+        fake_http.add("POST", "/oauth_token.do", status=500, json={"error": "server_error"})
+        fake_http.add("POST", "/oauth_token.do", json={"access_token": "t"})
+        assert make(sleeps).request("POST", "oauth_token.do", data={}, retry=True).json() == {"access_token": "t"}
+        assert sleeps == [1.0]
+
+    @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+    def test_500_is_never_retried_on_writes(self, fake_http, sleeps, method):
+        fake_http.add(method, PATH, status=500, json={"error": {"message": "oops"}})
+        with pytest.raises(TransportError) as err:
+            make(sleeps).request(method, PATH, json={})
+        assert err.value.status == 500
+        assert len(fake_http.calls) == 1 and sleeps == []
+
+    @pytest.mark.parametrize("status", [502, 503, 504])
+    def test_post_is_not_retried_on_gateway_errors(self, fake_http, sleeps, status):
+        fake_http.add("POST", PATH, status=status)
+        with pytest.raises(TransportError):
+            make(sleeps).request("POST", PATH, json={})
+        assert len(fake_http.calls) == 1 and sleeps == []
+
+    def test_429_is_retried_for_a_post_too(self, fake_http, sleeps):
+        # A rate-limited request was refused before anything was done: repeating it cannot duplicate a record.
+        fake_http.add("POST", PATH, status=429, headers={"Retry-After": "3"}, json={"error": {"message": "Rate limit exceeded"}})
+        fake_http.add("POST", PATH, status=201, json={"result": {"sys_id": "a"}})
+        assert make(sleeps).request("POST", PATH, json={}).status == 201
+        assert sleeps == [3.0]
+
+    @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+    def test_idempotent_writes_retry_connection_errors(self, fake_http, sleeps, method):
+        fake_http.add(method, PATH, exc=requests.exceptions.ConnectionError("Connection reset by peer"))
+        fake_http.add(method, PATH, json={"result": {}})
+        assert make(sleeps).request(method, PATH, json={}).status == 200
+        assert sleeps == [1.0]
+
+    def test_a_timeout_is_retried_once_and_the_message_says_the_total(self, fake_http, sleeps):
+        clock = FakeClock(sleeps)
+
+        def hang(call):
+            clock.now += 5.0
+            raise requests.exceptions.ReadTimeout("Read timed out. (read timeout=5)")
+        fake_http.handle("GET", PATH, hang)
+        transport = Transport(BASE, timeout=5, sleep=clock.sleep, clock=clock)
+        with pytest.raises(TransportError) as err:
+            transport.request("GET", PATH)
+        assert len(fake_http.calls) == 2
+        assert sleeps == [1.0]
+        assert str(err.value) == ("ServiceNow GET /api/now/table/sys_alias on sn.example.com timed out after 5 s "
+                                  "waiting for the answer (timed out; 2 attempts in 11 s); the service may be "
+                                  "overloaded, raise the timeout or try again later.")
+
+    def test_total_time_bound_stops_retries(self, fake_http, sleeps):
+        clock = FakeClock(sleeps)
+        fake_http.add("GET", PATH, status=503, headers={"Retry-After": "25"})
+        transport = Transport(BASE, sleep=clock.sleep, clock=clock, time_limit=60, max_retries=10)
+        with pytest.raises(TransportError) as err:
+            transport.request("GET", PATH)
+        # 25 + 25 = 50 s fit in 60 s; a third wait would end at 75 s.
+        assert sleeps == [25.0, 25.0]
+        assert len(fake_http.calls) == 3
+        assert "(after 3 attempts)" in str(err.value)
+
+    def test_backoff_is_capped(self):
+        policy = RetryPolicy(backoff_base=1.0, backoff_cap=5.0)
+        assert [policy.delay(n) for n in range(5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+    def test_retry_after_within_the_cap_wins_over_backoff(self):
+        assert RetryPolicy(backoff_cap=30.0).delay(3, retry_after=2.0) == 2.0
+        assert RetryPolicy(backoff_cap=30.0).delay(0, retry_after=31.0) is None
+
+    @pytest.mark.parametrize("method,status,retry,expected", [
+        ("GET", 500, None, True), ("GET", 503, None, True), ("GET", 401, None, False), ("GET", 404, True, False),
+        ("POST", 500, None, False), ("POST", 500, True, True), ("POST", 429, None, True), ("POST", 503, None, False),
+        ("PATCH", 503, None, True), ("PATCH", 500, None, False), ("DELETE", 429, None, True),
+        ("GET", 503, False, False), ("POST", 401, True, False),
+    ])
+    def test_which_statuses_and_methods_are_retried(self, method, status, retry, expected):
+        error = TransportError("x", status=status, kind="http")
+        assert RetryPolicy.retryable(method, error, retry) is expected
+
+    @pytest.mark.parametrize("kind,method,expected", [
+        ("connection", "GET", True), ("timeout", "PATCH", True), ("connection", "POST", False),
+        ("tls", "GET", False), ("proxy", "GET", False), ("decode", "GET", False),
+    ])
+    def test_network_errors(self, kind, method, expected):
+        assert RetryPolicy.retryable(method, TransportError("x", kind=kind)) is expected
+
+    @pytest.mark.parametrize("status,kind,expected", [
+        (500, "http", True), (502, "http", True), (429, "http", True), (None, "timeout", True),
+        (None, "connection", True), (400, "http", False), (409, "http", False), (None, "tls", False),
+    ])
+    def test_lost_write(self, status, kind, expected):
+        assert RetryPolicy.lost_write(TransportError("x", status=status, kind=kind)) is expected
+
+    def test_run_on_retry_result_ends_the_loop(self, sleeps):
+        attempts = []
+
+        def call():
+            attempts.append(1)
+            raise TransportError("lost", kind="timeout")
+        found = RetryPolicy().run(call, RetryPolicy.lost_write, sleep=sleeps, clock=lambda: 0.0,
+                                  on_retry=lambda err: {"sys_id": "found"})
+        assert found == {"sys_id": "found"} and len(attempts) == 1 and sleeps == [1.0]
+
+    def test_waiting_has_no_attempt_limit_only_a_time_limit(self, sleeps):
+        clock = FakeClock(sleeps)
+
+        def call():
+            raise TransportError("not ready", status=412, kind="http")
+        with pytest.raises(TransportError):
+            RetryPolicy().waiting(60).run(call, lambda err: err.status == 412, sleep=clock.sleep, clock=clock)
+        assert sleeps == [2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
+
+
 # -- error sentences -----------------------------------------------------------------------------------------------
 
 class TestErrors:
@@ -294,10 +439,10 @@ class TestErrors:
             "(Caused by NewConnectionError('<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish "
             "a new connection: [Errno 111] Connection refused'))"))
         with pytest.raises(TransportError) as err:
-            make(sleeps, max_retries=2).request("GET", PATH)
+            make(sleeps, max_retries=2, clock=lambda: 100.0).request("GET", PATH)
         assert len(fake_http.calls) == 3
         assert str(err.value) == ("ServiceNow GET /api/now/table/sys_alias on sn.example.com could not connect "
-                                  "(Connection refused); check the host, the port and the network (DNS, firewall, proxy).")
+                                  "(Connection refused; 3 attempts in 0 s); check the host, the port and the network (DNS, firewall, proxy).")
         assert err.value.status is None
 
     def test_read_timeout(self, fake_http, sleeps):
@@ -386,3 +531,22 @@ class TestParsing:
     def test_redact_text(self):
         assert redact_text("client_secret=abc&token=def&name=n Bearer abcdefghijk", ["zzz"]) == \
             "client_secret=********&token=********&name=n Bearer ********"
+
+
+@pytest.mark.parametrize("option,kwargs", [
+    ("ca_path", dict(ca_path="/nonexistent/ca.pem")),
+    ("client_certificate_file", dict(client_cert="/nonexistent/c.pem")),
+    ("client_key_file", dict(client_cert=__file__, client_key="/nonexistent/k.pem")),
+])
+def test_a_missing_tls_file_is_one_sentence_before_any_request(fake_http, sleeps, option, kwargs):
+    with pytest.raises(TransportError) as err:
+        make(sleeps, **kwargs)
+    path = [v for v in kwargs.values() if v.startswith("/nonexistent")][0]
+    assert str(err.value) == ("The ServiceNow file {0} given in {1} does not exist on the host that runs the module; "
+                              "give the path of a PEM file there (nothing was sent).".format(path, option))
+    assert fake_http.calls == []
+
+
+def test_a_missing_ca_path_is_ignored_when_certificates_are_not_checked(fake_http, sleeps):
+    fake_http.add("GET", PATH, json={"result": []})
+    assert make(sleeps, validate_certs=False, ca_path="/nonexistent/ca.pem").request("GET", PATH).status == 200

@@ -7,13 +7,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient, CamundaError
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_connector_secret as mod
 
-CLUSTER = "c1"
+CLUSTER = "5c3e2e3c-1f1a-4c8e-9d7b-0a1b2c3d4e5f"
 OLD = "old-password-value"
 NEW = "new-password-value"
 
@@ -23,6 +25,7 @@ class FakeConsole:
         self.secrets = dict(secrets or {})
         self.calls = []
         self.conflict = conflict
+        self.transport = SimpleNamespace(policy=RetryPolicy())
 
     def get_secrets(self):
         self.calls.append(("GET",))
@@ -158,4 +161,64 @@ def test_self_managed_says_what_to_do_instead():
                               "variables of the connectors runtime, so set SECRET_snUser, SECRET_snPwd")
     assert "before 8.9 the variables are named snUser, snPwd" in message
     assert NEW not in message and "integration" not in message
+    assert console.calls == []
+
+
+# -- a create whose answer is lost: read again, create again only when absent ---------------------------------------
+
+CONSOLE = "https://console.test"
+SECRETS_PATH = "/clusters/{0}/secrets".format(CLUSTER)
+
+
+def real_client(sleeps):
+    return CamundaClient({"access_token": "org-token", "console_url": CONSOLE}, sleep=sleeps, clock=lambda: 0.0)
+
+
+@pytest.mark.parametrize("fault", ["timeout", 500, 502, 503, 504])
+def test_lost_create_is_found_on_the_second_read(fake_http, sleeps, fault):
+    import requests
+    stored = {}
+
+    def get(call):
+        return 200, dict(stored)
+
+    def post(call):
+        stored[call.json["secretName"]] = call.json["secretValue"]  # committed; the answer is lost
+        if fault == "timeout":
+            raise requests.exceptions.ReadTimeout("Read timed out.")
+        return fault, {"message": "upstream trouble"}
+    fake_http.handle("GET", SECRETS_PATH, get)
+    fake_http.handle("POST", SECRETS_PATH, post)
+    result = mod.ensure_secrets(params(name="snPwd", value=NEW), real_client(sleeps), False)
+    assert result["secrets"] == [{"name": "snPwd", "result": "created"}]
+    assert stored == {"snPwd": NEW}
+    assert [c.method for c in fake_http.calls] == ["GET", "POST", "GET"]
+    assert sleeps == [1.0]
+
+
+def test_lost_create_that_did_not_happen_is_posted_again(fake_http, sleeps):
+    fake_http.add("GET", SECRETS_PATH, json={})
+    fake_http.add("POST", SECRETS_PATH, status=503, json={"message": "unavailable"})
+    fake_http.add("POST", SECRETS_PATH, status=201, json={})
+    result = mod.ensure_secrets(params(name="snPwd", value=NEW), real_client(sleeps), False)
+    assert result["secrets"] == [{"name": "snPwd", "result": "created"}]
+    assert [c.method for c in fake_http.calls] == ["GET", "POST", "GET", "POST"]
+
+
+def test_a_rejected_create_is_not_retried(fake_http, sleeps):
+    fake_http.add("GET", SECRETS_PATH, json={})
+    fake_http.add("POST", SECRETS_PATH, status=400, json={"message": "secretValue must not be empty"})
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(name="snPwd", value=NEW), real_client(sleeps), False)
+    assert err.value.status == 400
+    assert [c.method for c in fake_http.calls] == ["GET", "POST"] and sleeps == []
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_value_is_refused_before_any_request(value):
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        mod.ensure_secrets(params(name="snPwd", value=value), Client(console), False)
+    assert str(err.value) == ("Invalid connector secrets, nothing was sent: connector secret 'snPwd' has an empty value "
+                              "(the connectors would read an empty credential)")
     assert console.calls == []

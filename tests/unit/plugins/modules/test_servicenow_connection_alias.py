@@ -55,8 +55,21 @@ class FakeClient:
         self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
         return True
 
+    def get_records(self, table, query=None, fields=None, limit=10):
+        self.calls.append(("GET", table, query))
+        return [dict(r) for r in self.tables.get(table, [])]
+
+    def apply_plan(self, table, the_plan, check_mode, fields=None, what="record", lookup=None):
+        """What ServiceNowClient.apply_plan does, on this fake's create/update/delete (lookup kept for tests)."""
+        self.lookup = lookup
+        sys_id = (the_plan.current or {}).get("sys_id")
+        return records.apply_plan(the_plan, check_mode, create=lambda payload: self.create(table, payload),
+                                  update=lambda payload: self.update(table, sys_id, payload),
+                                  delete=lambda: self.delete(table, sys_id), what=what, service="ServiceNow",
+                                  fields=fields)
+
     def writes(self):
-        return [c for c in self.calls if c[0] != "BATCH"]
+        return [c for c in self.calls if c[0] not in ("BATCH", "GET")]
 
 
 class FakeModule:
@@ -101,7 +114,8 @@ def tables(connections=(), alias=None, scope=None, credentials=None):
 
 
 def run(client, check_mode=False, **overrides):
-    return mod.run(FakeModule(params(**overrides), check_mode), client)
+    result, client.warnings = mod.run(FakeModule(params(**overrides), check_mode), client)
+    return result
 
 
 # -- pure helpers ----------------------------------------------------------------------------------------------
@@ -368,3 +382,134 @@ def test_argument_spec_has_instance_and_module_options():
     assert "instance" in spec
     assert spec["conflict"]["default"] == "adopt"
     assert spec["alias"]["default"] == "x_camun_camunda.Camunda"
+
+
+PORT_RANGE = ("The connection port {0} is out of range: give a port from 1 to 65535, or leave port out for the "
+              "protocol's default; nothing was written.")
+NAME_EMPTY = ("The connection name is empty; give the connection's name in name (default 'Camunda API Connection'), "
+              "nothing was written.")
+
+
+# -- inputs refused before any request ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("overrides,message", [
+    (dict(host="https://bru-2.zeebe.camunda.io/"),
+     "The connection host 'https://bru-2.zeebe.camunda.io/' has a scheme: give the scheme in protocol and only the "
+     "host name in host (for example 'bru-2.zeebe.camunda.io'); nothing was written."),
+    (dict(host="bru-2.zeebe.camunda.io/"),
+     "The connection host 'bru-2.zeebe.camunda.io/' has a path or a trailing '/': give only the host name in host and "
+     "the path in base_path; nothing was written."),
+    (dict(host="bru-2.zeebe.camunda.io/abc"),
+     "The connection host 'bru-2.zeebe.camunda.io/abc' has a path or a trailing '/': give only the host name in host "
+     "and the path in base_path; nothing was written."),
+    (dict(host="bru-2.zeebe.camunda.io:443"),
+     "The connection host 'bru-2.zeebe.camunda.io:443' has a port: give only the host name in host and the port in "
+     "port; nothing was written."),
+    (dict(host="bru 2.zeebe.camunda.io"),
+     "The connection host 'bru 2.zeebe.camunda.io' is not a host name (letters, digits, '.' and '-' only, no "
+     "spaces); nothing was written."),
+    (dict(port=70000), PORT_RANGE.format(70000)),
+    (dict(port=0), PORT_RANGE.format(0)),
+    (dict(name=""), NAME_EMPTY),
+    (dict(name="   "), NAME_EMPTY),
+    (dict(name=" Camunda API Connection "),
+     "The connection name ' Camunda API Connection ' has leading or trailing spaces, which would make a "
+     "near-duplicate of 'Camunda API Connection'; remove them, nothing was written."),
+])
+def test_bad_inputs_are_refused_before_any_request(overrides, message):
+    client = FakeClient(tables())
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client, **overrides)
+    assert str(err.value) == message
+    assert client.calls == []
+
+
+# -- conflict=adopt never takes over another integration silently ---------------------------------------------------
+
+def test_adopt_warns_naming_the_renamed_connection():
+    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda", host="bru-2.zeebe.camunda.io")]))
+    result = run(client)
+    assert result["action"] == "update"
+    assert client.warnings == [
+        "Adopted the active connection 'Old Camunda' (%s) of alias x_camun_camunda.Camunda on sn.example.test: it is "
+        "renamed to 'Camunda API Connection' and gets the managed values, because the alias allows only one active "
+        "connection (set conflict to 'deactivate' or 'fail' to keep it as it is)." % OTHER_ID]
+
+
+def test_adopt_refuses_a_connection_of_another_credential_and_cluster():
+    other = conn_row(sys_id=OTHER_ID, name="Payments Camunda", credential="9" * 32, host="bru-2.zeebe.camunda.io",
+                     base_path="/other", connection_url="https://bru-2.zeebe.camunda.io/other")
+    client = FakeClient(tables(connections=[other]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client)
+    assert str(err.value) == (
+        "The alias x_camun_camunda.Camunda on sn.example.test allows only one active connection and already has "
+        "'Payments Camunda' (%s), which uses another credential (%s) and another cluster "
+        "(https://bru-2.zeebe.camunda.io/other); adopting it would repoint it at credential %s and %s, so nothing was "
+        "written: set conflict to 'deactivate' to deactivate it and create 'Camunda API Connection', or deactivate or "
+        "delete it in ServiceNow." % (OTHER_ID, "9" * 32, CRED_ID, URL))
+    assert client.writes() == []
+
+
+def test_no_warning_when_the_named_connection_is_managed():
+    client = FakeClient(tables(connections=[conn_row()]))
+    result = run(client)
+    assert result["changed"] is False and client.warnings == [] and client.writes() == []
+
+
+# -- a create whose answer is lost is found again, not duplicated ---------------------------------------------------
+
+def test_lookup_finds_the_connection_by_its_exact_name():
+    client = FakeClient(tables())
+    run(client)
+    assert client.writes()[0][0:2] == ("POST", "http_connection")
+    client.tables["http_connection"].append(conn_row(sys_id="9" * 32, name="Camunda API Connection 2"))
+    found = client.lookup()
+    assert found["sys_id"] == "f" * 32
+
+
+def test_lost_create_reply_is_absorbed_by_the_real_client(fake_http, sleeps):
+    import requests
+    from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
+
+    state = {"saved": False}
+    table = "/api/now/table/"
+    fake_http.add("GET", table + "sys_alias", json={"result": [alias_row()]})
+    fake_http.add("GET", table + "sys_scope", json={"result": [dict(sys_id=SCOPE_ID, scope="x_camun_camunda")]})
+    fake_http.add("GET", table + "discovery_credentials", json={"result": [dict(sys_id=CRED_ID, name="Camunda Connection")]})
+
+    def connections(call):
+        return 200, {"result": [conn_row(sys_id="f" * 32)] if state["saved"] else []}
+
+    def post(call):
+        state["saved"] = True  # the instance commits, then the answer is lost
+        raise requests.exceptions.ReadTimeout("Read timed out.")
+    fake_http.handle("GET", table + "http_connection", connections)
+    fake_http.handle("POST", table + "http_connection", post)
+    client = ServiceNowClient(dict(host="https://" + HOST, username="u", password="p"), sleep=sleeps)
+    client.batch_unavailable = True
+    result = run(client)
+    assert result["changed"] is True and result["connection"]["sys_id"] == "f" * 32
+    assert len(fake_http.requests_to(table + "http_connection", "POST")) == 1
+    assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize("option,value", [("name", "['Camunda', 'API']"), ("credential", "{'name': 'x'}")])
+def test_a_list_or_dict_turned_into_text_is_refused(option, value):
+    client = FakeClient(tables())
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        run(client, **{option: value})
+    assert str(err.value) == ("The %s option is %s, which looks like a list or a dictionary that Ansible turned into "
+                              "text; give a single string, nothing was written." % (option, value))
+    assert client.calls == []
+
+
+def test_alias_not_found_names_the_account_and_its_roles():
+    client = FakeClient(tables(alias=[]))
+    with pytest.raises(mod.ConnectionAliasError) as err:
+        mod.run(FakeModule(params(instance=dict(host="https://" + HOST, username="oauth.admin"))), client)
+    assert str(err.value) == (
+        "The connection alias x_camun_camunda.Camunda was not found on sn.example.test although the application "
+        "x_camun_camunda is installed; check that user 'oauth.admin' may read connection aliases (role "
+        "connection_admin or credential_admin; writing the connection needs connection_admin or admin), that the "
+        "Camunda Spoke is installed completely, and that the alias option is the alias ID (<scope>.<alias name>).")
