@@ -269,6 +269,18 @@ def _result_rows(data):
     return result if isinstance(result, list) else []
 
 
+# Statuses of POST /api/now/v1/batch that mean "this instance does not serve the Batch API here": 400 "Requested URI
+# does not represent any resource" (not installed or not routed), 403 (refused by policy), 404 (not found).
+BATCH_UNAVAILABLE = (400, 403, 404)
+
+
+def _table_refused(error):
+    """A read refused because of its table: 403 (an ACL) or 400 "Invalid table" (the instance has no such table)."""
+    if error.status == 403:
+        return True
+    return error.status == 400 and "invalid table" in (error.service_message or "").lower()
+
+
 def _is_no_record(error):
     """A v1 list query with no match answers 404 "No Record found"; that is an empty result, not a failure."""
     return error.status == 404 and "no record" in (error.service_message or "").lower()
@@ -304,7 +316,7 @@ class ServiceNowClient:
             timeout=(min(CONNECT_TIMEOUT, timeout), timeout), custom_headers=params.get("custom_headers"),
             max_retries=max_retries, hints=SERVICENOW_HINTS, sleep=sleep, secrets=secrets)
         self._token = None
-        # Set once the instance refused the Batch API (403/404): the rest of the run uses single GETs.
+        # Set once the instance refused the Batch API (400/403/404): the rest of the run uses single GETs.
         self.batch_unavailable = False
 
     def add_secret(self, value):
@@ -458,11 +470,13 @@ class ServiceNowClient:
     def batch_get(self, requests):
         """Several Table API reads in one round trip (``POST /api/now/v1/batch``); returns one list of rows per
         request, in order. Items are dicts ``{table, query, fields, limit[, id][, optional]}`` or
-        ``(id, table, query, fields, limit)`` tuples. When the instance refuses the Batch API (403/404) the reads
-        are done one by one, and the client remembers that for the rest of the run.
+        ``(id, table, query, fields, limit)`` tuples. When the instance does not serve the Batch API (400 "Requested
+        URI does not represent any resource", 403, 404) the reads are done one by one, and the client remembers that
+        for the rest of the run: one refused batch per run, then one GET per read.
 
-        An item with ``optional=True`` whose table the instance refuses (403, an ACL) reads as None instead of
-        failing the whole call; that costs one more batch without it. A refused item that is not optional fails."""
+        An item with ``optional=True`` whose table the instance refuses (403, an ACL) or does not have (400 "Invalid
+        table") reads as None instead of failing the whole call; that costs one more batch without it. A refused
+        item that is not optional fails."""
         items = [_normalize_request(item) for item in requests]
         skipped = set()
         while True:
@@ -470,7 +484,7 @@ class ServiceNowClient:
             try:
                 rows = self._batch_get([items[n] for n in index])
             except TransportError as exc:
-                refused = [n for n in index if items[n]["optional"] and exc.status == 403
+                refused = [n for n in index if items[n]["optional"] and _table_refused(exc)
                            and (exc.path or "").rstrip("/").endswith("/table/" + items[n]["table"])]
                 if not refused:
                     raise
@@ -485,7 +499,7 @@ class ServiceNowClient:
         if not items:
             return []
         if len(items) == 1 or self.batch_unavailable:
-            return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+            return self._get_each(items)
         ids = [str(i["id"]) if i["id"] is not None else str(n + 1) for n, i in enumerate(items)]
         if len(set(ids)) != len(ids):
             raise ValueError("batch_get ids must be unique: {0}".format(", ".join(ids)))
@@ -500,9 +514,9 @@ class ServiceNowClient:
             response = self.request("POST", "{0}/v1/batch".format(self.api_path), json=body, expected=(200,),
                                     retry=True)
         except TransportError as exc:
-            if exc.status in (403, 404):
+            if exc.status in BATCH_UNAVAILABLE:
                 self.batch_unavailable = True
-                return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+                return self._get_each(items)
             raise
         data = response.json()
         served_list = data.get("serviced_requests") if isinstance(data, dict) else None
@@ -517,6 +531,18 @@ class ServiceNowClient:
                 out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
                 continue
             out.append(self._served_rows(served, sent["url"]))
+        return out
+
+    def _get_each(self, items):
+        """One GET per item (no Batch API); an optional item whose table is refused reads as None right away."""
+        out = []
+        for item in items:
+            try:
+                out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
+            except TransportError as exc:
+                if not (item["optional"] and _table_refused(exc)):
+                    raise
+                out.append(None)
         return out
 
     def _served_rows(self, served, url):
