@@ -269,6 +269,22 @@ def _result_rows(data):
     return result if isinstance(result, list) else []
 
 
+# Columns whose saved value may differ from the one sent without the write having been refused (verify-after-write):
+# the instance computes them (servicenow-api.md §2.5: connection_url from the URL builder's parts).
+COMPUTED_COLUMNS = ("connection_url",)
+
+
+def may_differ_on_save(field):
+    """Why ``field`` may be saved differently than sent, or None (records.verify_saved): ``sys_*`` columns are read-only
+    and an instance may ignore them (§4 "sys_* fields are generally not writable"; sys_scope on insert), computed
+    columns are the instance's to set."""
+    if field.startswith("sys_"):
+        return "the instance ignores this read-only system column"
+    if field in COMPUTED_COLUMNS:
+        return "the instance computes this column"
+    return None
+
+
 # Statuses of POST /api/now/v1/batch that mean "this instance does not serve the Batch API here": 400 "Requested URI
 # does not represent any resource" (not installed or not routed), 403 (refused by policy), 404 (not found).
 BATCH_UNAVAILABLE = (400, 403, 404)
@@ -449,7 +465,7 @@ class ServiceNowClient:
                 create=lambda payload: self.create(table, payload, fields=fields, lookup=lookup),
                 update=lambda payload: self.update(table, sys_id, payload, fields=fields),
                 delete=lambda: self.delete(table, sys_id),
-                what=what, service="ServiceNow", fields=fields,
+                what=what, service="ServiceNow", fields=fields, may_differ=may_differ_on_save, where=self.host,
             )
         except records.RecordError as err:
             raise err.locate(self.host)

@@ -158,7 +158,7 @@ def _url_connection(sn, **extra):
 
 def test_connection_url_computed_by_default(sn):
     assert _url_connection(sn)["connection_url"] == "https://bru-2.zeebe.camunda.io/cluster-1"
-    assert _url_connection(sn, name="port", port="443")["connection_url"] == "https://bru-2.zeebe.camunda.io/cluster-1"
+    assert _url_connection(sn, name="port", port="443")["connection_url"] == "https://bru-2.zeebe.camunda.io:443/cluster-1"
     row = _url_connection(sn, name="other-port", port="8443", base_path="v2")
     assert row["connection_url"] == "https://bru-2.zeebe.camunda.io:8443/v2"
     patched = sn.patch("http_connection", row["sys_id"], {"host": "jfk-1.zeebe.camunda.io"}).json()["result"]

@@ -40,9 +40,8 @@ FLAGS = {
                          "store booleans as true/false and integers without grouping or decimals, whatever spelling "
                          "was sent (§4: every value is a string the instance formats); off: stored exactly as sent"),
     "computed_connection_url": (True, bool, "--sn-no-computed-connection-url",
-                                "http_connection with url_builder=true: the instance computes connection_url from "
-                                "protocol, host, port (default port left out) and base_path (§7 q3 open); off: stored "
-                                "as sent"),
+                                "http_connection with url_builder=true: the instance computes connection_url as "
+                                "protocol://host[:port]base_path (§6 formula; §7 q3 open); off: stored as sent"),
     "sys_scope_writable": (False, bool, "--sn-sys-scope-writable",
                            "a Table API write may set sys_scope (§4 'sys_* fields are generally not writable', "
                            "'may be read-only or ignored'); off: sys_scope is ignored and an insert lands in the "

@@ -62,15 +62,12 @@ def _connection_rules(db, new, old):
     return None
 
 
-DEFAULT_PORTS = {"https": "443", "http": "80"}
-
-
 def computed_connection_url(row):
-    """What the URL builder computes: protocol://host[:port]base_path, the protocol's default port left out [I, §7 q3]."""
-    protocol = (row.get("protocol") or "https").lower()
+    """What the URL builder computes, by the reference's formula (§6 step 7 [I], §7 q3 open):
+    protocol + "://" + host + (":" + port when a port is set) + base_path (a leading "/" added when missing)."""
+    url = "%s://%s" % ((row.get("protocol") or "https").lower(), row.get("host") or "")
     port = (row.get("port") or "").strip()
-    url = "%s://%s" % (protocol, row.get("host") or "")
-    if port and port != DEFAULT_PORTS.get(protocol):
+    if port:
         url += ":" + port
     base = row.get("base_path") or ""
     if base and not base.startswith("/"):

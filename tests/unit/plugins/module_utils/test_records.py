@@ -168,6 +168,60 @@ class TestVerifySaved:
     def test_secret_never_compared_nor_shown(self):
         verify_saved({"sys_id": "1", "client_secret": ""}, {"client_secret": SECRET}, SECRETS)
 
+    @pytest.mark.parametrize("saved, sent", [
+        ("true", True), ("1", True), ("yes", True), ("false", False), ("0", False), ("1", "true"), ("0", "false"),
+        ("8640000", 8640000), ("8,640,000", 8640000), ("1800", "1800"), ("1800", "1,800"), (" 1800 ", 1800),
+        ("1800.0", 1800), ("1800", 1800.0),
+    ])
+    def test_normalised_values_are_the_values_asked_for(self, saved, sent):
+        assert verify_saved({"sys_id": "1", "field": saved}, {"field": sent}) == []
+
+    @pytest.mark.parametrize("saved, sent", [
+        ("false", True), ("0", "true"), ("", True), ("1801", 1800), ("0", 1800), ("abc", 1800), ("1", "yes-please"),
+        ("True", "true-ish"), ("8640000", "8,640,001"), ("password", "client_credentials"),
+    ])
+    def test_rejected_values_still_fail(self, saved, sent):
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "1", "field": saved}, {"field": sent})
+        assert "field is {0!r}, not the".format(saved) in str(err.value)
+
+    def test_booleans_only_compared_as_booleans_when_sent_as_booleans(self):
+        # "1" is not "yes" for a string column; only a bool or "true"/"false" is read as a boolean.
+        with pytest.raises(RecordError):
+            verify_saved({"sys_id": "1", "name": "1"}, {"name": "yes"})
+
+    def test_may_differ_fields_become_notes_not_errors(self):
+        def may_differ(field):
+            return {"sys_scope": "ignored read-only column", "connection_url": "computed"}.get(field)
+        notes = verify_saved({"sys_id": "c1", "sys_scope": "global", "connection_url": "https://h/p", "host": "h"},
+                             {"sys_scope": "abc", "connection_url": "https://h:443/p", "host": "h"},
+                             what="HTTP connection", service="ServiceNow", may_differ=may_differ)
+        assert notes == [
+            "ServiceNow saved connection_url of the HTTP connection c1{where} as 'https://h/p', not the "
+            "'https://h:443/p' sent (computed)",
+            "ServiceNow saved sys_scope of the HTTP connection c1{where} as 'global', not the 'abc' sent (ignored "
+            "read-only column)"]
+        assert verify_saved({"sys_id": "c1"}, {"sys_scope": "abc"}, service="ServiceNow", may_differ=may_differ) == [
+            "ServiceNow did not save sys_scope (ignored read-only column)"]
+        # A field may_differ does not name still fails, even next to accepted ones.
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "c1", "sys_scope": "global", "host": "x"}, {"sys_scope": "abc", "host": "h"},
+                         may_differ=may_differ)
+        assert "host is 'x', not the 'h' asked for" in str(err.value) and "sys_scope" not in str(err.value)
+
+    def test_apply_plan_returns_the_notes_as_warnings(self):
+        p = plan(None, {"name": "n", "sys_scope": "abc"})
+        result = apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n", "sys_scope": "global"},
+                            may_differ=lambda field: "read-only" if field == "sys_scope" else None)
+        assert result["warnings"] == ["The server saved sys_scope of the record n1 as 'global', not the 'abc' sent "
+                                      "(read-only)"]
+        located = apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n", "sys_scope": "global"},
+                             may_differ=lambda field: "read-only", where="sn.example.com")
+        assert located["warnings"] == ["The server saved sys_scope of the record n1 on sn.example.com as 'global', not "
+                                       "the 'abc' sent (read-only)"]
+        assert "warnings" not in apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n",
+                                                                              "sys_scope": "abc"})
+
 
 class TestResult:
     def test_masked(self):

@@ -677,3 +677,9 @@ class TestNameOrSysId:
 ])
 def test_instance_host_names_the_instance_for_error_sentences(host, expected):
     assert sn.instance_host({"instance": {"host": host}}) == expected
+
+
+def test_may_differ_on_save_names_read_only_and_computed_columns():
+    assert sn.may_differ_on_save("sys_scope") == "the instance ignores this read-only system column"
+    assert sn.may_differ_on_save("connection_url") == "the instance computes this column"
+    assert sn.may_differ_on_save("host") is None and sn.may_differ_on_save("active") is None
