@@ -109,10 +109,31 @@ def matches(row, key):
     return all(normalize(row.get(field)) == normalize(value) for field, value in key.items())
 
 
-def find_exact(rows, key, what="record", id_fields=ID_FIELDS):
+def case_variants(rows, key):
+    """The rows whose fields equal ``key`` when letter case is ignored, but not exactly."""
+    folded = dict((k, normalize(v).lower()) for k, v in key.items())
+    return [row for row in (rows or []) if isinstance(row, dict) and not matches(row, key)
+            and all(normalize(row.get(k)).lower() == v for k, v in folded.items())]
+
+
+def find_exact(rows, key, what="record", id_fields=ID_FIELDS, refuse_case_variants=False):
     """The one row of ``rows`` whose fields equal ``key`` exactly (checked again here: the server may ignore unknown
-    query fields or compare case-insensitively), or None. Two or more matches raise RecordError naming them."""
+    query fields or compare case-insensitively), or None. Two or more matches raise RecordError naming them.
+
+    ``refuse_case_variants``: for a service that may compare case-insensitively (ServiceNow), a row that differs from
+    ``key`` only in letter case, with no exact match, raises RecordError instead of reading as "absent": creating
+    the record would make a second one the service may treat as the same, and adopting it would manage a record
+    the user did not name."""
     found = [row for row in (rows or []) if isinstance(row, dict) and matches(row, key)]
+    if not found and refuse_case_variants:
+        variants = case_variants(rows, key)
+        if variants:
+            raise RecordError(
+                "Found the {0} {1} ({2}){{where}}, which differs from {3} only in letter case; the instance matches "
+                "values case-insensitively, so it is neither adopted nor duplicated: rename or delete it, or use its "
+                "exact name".format(what, ", ".join(_describe_key(dict((k, row.get(k)) for k in key)) for row in variants),
+                                     ", ".join(record_id(row, id_fields) for row in variants), _describe_key(key)),
+                ids=[record_id(row, id_fields) for row in variants])
     if not found:
         return None
     if len(found) > 1:

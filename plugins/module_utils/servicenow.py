@@ -600,11 +600,12 @@ def name_or_sys_id_query(reference):
 
 def find_by_name_or_sys_id(rows, reference, what="record"):
     """The row whose sys_id is ``reference``, else the one row named exactly ``reference``, else None; two rows
-    with that name raise RecordError naming their sys_ids (never a silent pick)."""
+    with that name raise RecordError naming their sys_ids (never a silent pick), and so does a row whose name
+    differs only in letter case (an instance may match names case-insensitively; it is never adopted)."""
     by_id = [row for row in rows or [] if isinstance(row, dict) and normalize(row.get("sys_id")) == reference]
     if by_id:
         return by_id[0]
-    return find_exact(rows, {"name": reference}, what)
+    return find_exact(rows, {"name": reference}, what, refuse_case_variants=True)
 
 
 def _env_sentence(names):

@@ -273,3 +273,27 @@ class TestResult:
     def test_module_result_absent(self):
         p = plan(None, {"name": "x"}, state="absent")
         assert module_result(p, None) == {"changed": False, "diff": {"before": {}, "after": {}}, "record": {}}
+
+
+class TestCaseVariants:
+    ROWS = [{"sys_id": "a1", "name": "camunda oauth"}, {"sys_id": "b2", "name": "Other"}]
+
+    def test_ignored_unless_refused(self):
+        assert find_exact(self.ROWS, {"name": "Camunda OAuth"}) is None
+
+    def test_refused_with_a_sentence_naming_the_variant(self):
+        with pytest.raises(RecordError) as err:
+            find_exact(self.ROWS, {"name": "Camunda OAuth"}, "OAuth provider", refuse_case_variants=True)
+        assert err.value.locate("sn.example.com").message == (
+            "Found the OAuth provider name='camunda oauth' (a1) on sn.example.com, which differs from "
+            "name='Camunda OAuth' only in letter case; the instance matches values case-insensitively, so it is "
+            "neither adopted nor duplicated: rename or delete it, or use its exact name")
+        assert err.value.facts == {"ids": ["a1"]}
+
+    def test_an_exact_match_wins_over_variants(self):
+        rows = self.ROWS + [{"sys_id": "c3", "name": "Camunda OAuth"}]
+        assert find_exact(rows, {"name": "Camunda OAuth"}, refuse_case_variants=True)["sys_id"] == "c3"
+
+    def test_no_variant_reads_as_absent(self):
+        assert find_exact(self.ROWS, {"name": "Camunda"}, refuse_case_variants=True) is None
+        assert find_exact([], {"name": "x"}, refuse_case_variants=True) is None
