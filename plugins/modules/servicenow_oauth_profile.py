@@ -28,7 +28,7 @@ description:
     refuses to make the profile the default because of another default profile, the module fails with a sentence
     naming that profile.
   - ServiceNow may compare names case-insensitively. A record whose name differs from O(name) (or the profile's
-    name) only in letter case is neither adopted nor duplicated: the module fails and names it.
+    name) only in letter case is neither adopted nor duplicated; the module fails and names it.
   - When nothing needs to change, the module reads the entity, the script include and the profile in one round
     trip (the Batch API) and writes nothing.
   - The client secret is write-only in ServiceNow, so it cannot be compared; O(update_secret) decides whether it
@@ -65,7 +65,7 @@ options:
   update_secret:
     description:
       - V(on_create) writes O(client_secret) when the record is created, and when the record's client ID changes
-        to O(client_id): a new client ID always comes with its secret, so the module fails before writing anything
+        to O(client_id). A new client ID always comes with its secret, so the module fails before writing anything
         when the client ID would change and O(client_secret) is not given.
       - V(always) also writes it to an existing record on every run, which then always reports a change.
     type: str
