@@ -128,12 +128,12 @@ def find_exact(rows, key, what="record", id_fields=ID_FIELDS, refuse_case_varian
     if not found and refuse_case_variants:
         variants = case_variants(rows, key)
         if variants:
+            ids = [record_id(row, id_fields) for row in variants]
+            found_keys = ", ".join(_describe_key(dict((k, row.get(k)) for k in key)) for row in variants)
             raise RecordError(
                 "Found the {0} {1} ({2}){{where}}, which differs from {3} only in letter case; the instance matches "
                 "values case-insensitively, so it is neither adopted nor duplicated: rename or delete it, or use its "
-                "exact name".format(what, ", ".join(_describe_key(dict((k, row.get(k)) for k in key)) for row in variants),
-                                     ", ".join(record_id(row, id_fields) for row in variants), _describe_key(key)),
-                ids=[record_id(row, id_fields) for row in variants])
+                "exact name".format(what, found_keys, ", ".join(ids), _describe_key(key)), ids=ids)
     if not found:
         return None
     if len(found) > 1:

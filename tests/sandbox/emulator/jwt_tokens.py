@@ -58,10 +58,9 @@ class Signer:
         self.path = os.path.join(str(state_dir), "jwt-%s.pem" % name)
         self._key = None
         self._key_id = None
-        # An RSA key takes a few hundred milliseconds to generate on a busy machine: do it in the background so the
-        # sandbox starts listening at once; the first signature or verification waits for it.
-        self._ready = threading.Thread(target=self._load_or_create, daemon=True)
-        self._ready.start()
+        # An RSA key takes a few hundred milliseconds to generate on a busy machine: it is loaded or made on first
+        # use (the first token), so starting the sandbox costs nothing.
+        self._lock = threading.Lock()
 
     def _load_or_create(self):
         if os.path.exists(self.path):
@@ -78,14 +77,19 @@ class Signer:
         self._key_id = hashlib.sha256(public).hexdigest()[:16]
         self._key = key
 
+    def _ready(self):
+        with self._lock:
+            if self._key is None:
+                self._load_or_create()
+
     @property
     def key(self):
-        self._ready.join()
+        self._ready()
         return self._key
 
     @property
     def key_id(self):
-        self._ready.join()
+        self._ready()
         return self._key_id
 
     def kid(self, generation):

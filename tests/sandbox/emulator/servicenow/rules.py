@@ -83,8 +83,8 @@ def _other_defaults(db, row):
 def _default_profile_rule(db, new, old):
     """§2.2 "There can be only one default profile": with flag second_default_profile=refuse, making a profile the
     default while the entity has another default one is refused like a business-rule abort."""
-    if new.get("default") != "true" or (old is not None and old.get("default") == "true"
-                                         and old.get("oauth_entity") == new.get("oauth_entity")):
+    already_default = old is not None and old.get("default") == "true" and old.get("oauth_entity") == new.get("oauth_entity")
+    if new.get("default") != "true" or already_default:
         return None
     if db.flags.get("second_default_profile", "refuse") != "refuse":
         return None
