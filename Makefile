@@ -36,7 +36,7 @@ ifdef CI
 export NO_COLOR := 1
 endif
 
-.PHONY: help venv farm get-pip sanity units sandbox-tests ci-tests integration lint changelog-lint docs-lint docs \
+.PHONY: help venv farm get-pip sanity units sandbox-tests node-clients ci-tests integration lint changelog-lint docs-lint docs \
         build tarball-test ee molecule demo sandbox-start sandbox-stop test test-matrix matrix-oldest matrix-newest clean faults
 
 help: ## List the targets
@@ -71,8 +71,20 @@ units: farm ## ansible-test units (tests/unit)
 	@if [ -z "$$(find tests/unit -name 'test_*.py' -print -quit 2>/dev/null)" ]; then echo "units: no unit tests yet in tests/unit (skipped)"; exit 0; fi; \
 	cd $(FARM) && ansible-test units --requirements --local --python $(PY_VERSION) $(ANSIBLE_TEST_OPTS)
 
-sandbox-tests: venv ## pytest tests/sandbox (the sandbox's own tests)
-	PYTHON=$(BIN)/python tests/ci/run_pytest.sh sandbox-tests tests/sandbox $(PYTEST_OPTS) -p no:cacheprovider -n 2
+sandbox-tests: venv node-clients ## pytest tests/sandbox (the sandbox's own tests, pysnow and @camunda8/sdk included)
+	PYTHON=$(BIN)/python tests/ci/run_pytest.sh sandbox-tests tests/sandbox $(PYTEST_OPTS) -rs -p no:cacheprovider -n 2
+
+# @camunda8/sdk for the third-party client test, installed with npm under build/node-clients (package.json in
+# tests/sandbox/clients). Without node/npm it says so; the test then reports itself as skipped, never as passed.
+NODE_CLIENTS := $(BUILD)/node-clients
+node-clients: ## npm install @camunda8/sdk under build/node-clients (skipped with a message when node/npm are missing)
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	    echo "node-clients: node or npm is missing; the @camunda8/sdk sandbox test will be SKIPPED"; exit 0; fi; \
+	mkdir -p $(NODE_CLIENTS); \
+	if ! cmp -s tests/sandbox/clients/package.json $(NODE_CLIENTS)/package.json || [ ! -d $(NODE_CLIENTS)/node_modules/@camunda8/sdk ]; then \
+	    cp tests/sandbox/clients/package.json $(NODE_CLIENTS)/package.json; \
+	    cd $(NODE_CLIENTS) && npm install --no-audit --no-fund --loglevel=error; \
+	fi
 
 ci-tests: farm ## pytest tests/ci (build tooling, tarball contents, execution environment context)
 	PYTHON=$(BIN)/python tests/ci/run_pytest.sh ci-tests tests/ci $(PYTEST_OPTS) -p no:cacheprovider -n 2

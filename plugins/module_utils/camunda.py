@@ -243,7 +243,11 @@ def token_hints(client_id, audience):
         # True after a 429 retry too ("(after 2 attempts)"): only the rejected request is never repeated.
         401: ("check client_id {0!r} and its client_secret, they were not accepted; a rejected token request is never "
               "repeated, because the token service locks out addresses that repeat failed requests").format(client_id),
-        403: "check that client {0!r} may request a token for audience {1!r}".format(client_id, audience),
+        # The token service answers 403 when the audience is missing or not granted to the client: the credentials
+        # were accepted, so the hint must not blame the secret.
+        403: ("the credentials of client {0!r} were accepted, but it may not request a token for audience {1!r}; check "
+              "the audience (camunda.console_audience or camunda.cluster_audience) and that the client is granted that API "
+              "(Console: the client's scopes)").format(client_id, audience),
         404: "check the token URL (camunda.oauth_url or the task's token_url)",
         429: ("the token service allows about one token request per second per address; fetch one token with "
               "camunda.servicenow.camunda_token (run_once) and pass it to the other tasks as access_token"),

@@ -109,10 +109,31 @@ def matches(row, key):
     return all(normalize(row.get(field)) == normalize(value) for field, value in key.items())
 
 
-def find_exact(rows, key, what="record", id_fields=ID_FIELDS):
+def case_variants(rows, key):
+    """The rows whose fields equal ``key`` when letter case is ignored, but not exactly."""
+    folded = dict((k, normalize(v).lower()) for k, v in key.items())
+    return [row for row in (rows or []) if isinstance(row, dict) and not matches(row, key)
+            and all(normalize(row.get(k)).lower() == v for k, v in folded.items())]
+
+
+def find_exact(rows, key, what="record", id_fields=ID_FIELDS, refuse_case_variants=False):
     """The one row of ``rows`` whose fields equal ``key`` exactly (checked again here: the server may ignore unknown
-    query fields or compare case-insensitively), or None. Two or more matches raise RecordError naming them."""
+    query fields or compare case-insensitively), or None. Two or more matches raise RecordError naming them.
+
+    ``refuse_case_variants``: for a service that may compare case-insensitively (ServiceNow), a row that differs from
+    ``key`` only in letter case, with no exact match, raises RecordError instead of reading as "absent": creating
+    the record would make a second one the service may treat as the same, and adopting it would manage a record
+    the user did not name."""
     found = [row for row in (rows or []) if isinstance(row, dict) and matches(row, key)]
+    if not found and refuse_case_variants:
+        variants = case_variants(rows, key)
+        if variants:
+            ids = [record_id(row, id_fields) for row in variants]
+            found_keys = ", ".join(_describe_key(dict((k, row.get(k)) for k in key)) for row in variants)
+            raise RecordError(
+                "Found the {0} {1} ({2}){{where}}, which differs from {3} only in letter case; the instance matches "
+                "values case-insensitively, so it is neither adopted nor duplicated: rename or delete it, or use its "
+                "exact name".format(what, found_keys, ", ".join(ids), _describe_key(key)), ids=ids)
     if not found:
         return None
     if len(found) > 1:
@@ -219,18 +240,78 @@ def plan(current, desired, state="present", secret_fields=(), update_secret="on_
     return Plan("update", payload, {"before": before, "after": after}, current, wanted, secret_fields)
 
 
-def verify_saved(saved, payload, secret_fields=(), what="record", service="The server"):
-    """Raise RecordError when ``saved`` (the write's response) does not hold what ``payload`` asked for: a business
-    rule, a data policy or an unknown field name silently changed or dropped it. Secrets are not compared."""
+TRUE_SPELLINGS = ("true", "1", "yes", "on")
+FALSE_SPELLINGS = ("false", "0", "no", "off", "")
+
+
+def _as_boolean(value):
+    """True/False for a boolean or one of its usual string spellings, else None."""
+    if isinstance(value, bool):
+        return value
+    text = normalize(value).strip().lower() if isinstance(value, str) else None
+    if text in TRUE_SPELLINGS:
+        return True
+    if text in FALSE_SPELLINGS and text != "":
+        return False
+    return None
+
+
+def _as_number(value):
+    """The number a value stands for (an int or float, or a string such as "8,640,000", " 1800 ", "1800.0"), else
+    None. Booleans are not numbers here."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", "").strip())
+        except ValueError:
+            return None
+    return None
+
+
+def same_when_normalised(saved, sent):
+    """True when ``saved`` is ``sent`` in the form the server stores it: the same normalised string, the same
+    boolean in another spelling ("1" for True), or the same number in another format ("8,640,000" for 8640000).
+    A boolean is compared as a boolean only when it was sent as one (a bool, or the string "true"/"false")."""
+    if normalize(saved) == normalize(sent):
+        return True
+    if isinstance(sent, bool) or (isinstance(sent, str) and sent.strip().lower() in ("true", "false")):
+        return _as_boolean(saved) is not None and _as_boolean(saved) == _as_boolean(sent)
+    sent_number, saved_number = _as_number(sent), _as_number(saved)
+    if isinstance(sent, (int, float)) or (sent_number is not None and isinstance(sent, str) and sent.strip()):
+        return sent_number is not None and saved_number is not None and sent_number == saved_number
+    return False
+
+
+def verify_saved(saved, payload, secret_fields=(), what="record", service="The server", may_differ=None):
+    """Check ``saved`` (the write's response) against ``payload`` and return notes about accepted differences.
+
+    A value the server stored in its own normal form (a boolean as "true" for True or "1", an integer without
+    grouping) is the value asked for. A field for which ``may_differ(field)`` returns a reason (a read-only column
+    the server ignores, a value the server computes) may differ: each such difference becomes a note (one sentence,
+    for a warning). Any other difference, or a field missing from the answer, is a rejected value: RecordError (a
+    business rule, a data policy or an unknown field name changed or dropped it). Secrets are not compared."""
+    notes = []
     if saved is None:
-        return
+        return notes
     problems = []
     for field in sorted(payload):
         if field in secret_fields:
             continue
+        reason = may_differ(field) if may_differ else None
         if field not in saved:
+            if reason:
+                notes.append("{0} did not save {1} ({2})".format(service, field, reason))
+                continue
             problems.append("{0} was not saved (is it a field of this table?)".format(field))
-        elif normalize(saved.get(field)) != normalize(payload[field]):
+        elif not same_when_normalised(saved.get(field), payload[field]):
+            if reason:
+                notes.append("{0} saved {1} of the {2} {3}{{where}} as {4!r}, not the {5!r} sent ({6})".format(
+                    service, field, what, record_id(saved), normalize(saved.get(field)), normalize(payload[field]),
+                    reason))
+                continue
             problems.append("{0} is {1!r}, not the {2!r} asked for".format(
                 field, normalize(saved.get(field)), normalize(payload[field])))
     if problems:
@@ -239,6 +320,7 @@ def verify_saved(saved, payload, secret_fields=(), what="record", service="The s
             "probably changed it, check the record and the rules of its table".format(
                 service, what, record_id(saved), "; ".join(problems)),
             fields=sorted(payload))
+    return notes
 
 
 def predicted(the_plan):
@@ -250,29 +332,36 @@ def predicted(the_plan):
     return record
 
 
+def located(text, where=None):
+    """``text`` with its ``{where}`` marker turned into " on <where>" (or removed when ``where`` is empty)."""
+    return text.replace(WHERE, " on {0}".format(where) if where else "")
+
+
 def apply_plan(the_plan, check_mode, create=None, update=None, delete=None, what="record", service="The server",
-               verify=True, fields=None):
+               verify=True, fields=None, may_differ=None, where=None):
     """Carry out ``the_plan`` (unless ``check_mode``) and return the standard module result
     ``{"changed", "diff", "record"}``. ``create(payload)``/``update(payload)`` return the saved record (the write's
-    response, not read again); ``delete()`` returns nothing. The saved record is verified against the payload,
+    response, not read again); ``delete()`` returns nothing. The saved record is verified against the payload
+    (``may_differ``: see verify_saved; its notes come back as ``warnings``, a key Ansible shows as warnings, located
+    at ``where``),
     secrets are masked, and ``fields`` (if given) limits the returned record to those fields."""
     record = the_plan.current
+    notes = []
     if the_plan.action == "none":
         pass
     elif check_mode:
         record = predicted(the_plan)
-    elif the_plan.action == "create":
-        record = create(the_plan.payload)
+    elif the_plan.action in ("create", "update"):
+        record = (create if the_plan.action == "create" else update)(the_plan.payload)
         if verify:
-            verify_saved(record, the_plan.payload, the_plan.secret_fields, what, service)
-    elif the_plan.action == "update":
-        record = update(the_plan.payload)
-        if verify:
-            verify_saved(record, the_plan.payload, the_plan.secret_fields, what, service)
+            notes = verify_saved(record, the_plan.payload, the_plan.secret_fields, what, service, may_differ)
     elif the_plan.action == "delete":
         delete()
         record = None
-    return module_result(the_plan, record, fields)
+    result = module_result(the_plan, record, fields)
+    if notes:
+        result["warnings"] = [located(note, where) for note in notes]
+    return result
 
 
 def module_result(the_plan, record, fields=None):

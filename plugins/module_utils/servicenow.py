@@ -384,6 +384,34 @@ def _result_rows(data):
     return result if isinstance(result, list) else []
 
 
+# Columns whose saved value may differ from the one sent without the write having been refused (verify-after-write):
+# the instance computes them (servicenow-api.md §2.5: connection_url from the URL builder's parts).
+COMPUTED_COLUMNS = ("connection_url",)
+
+
+def may_differ_on_save(field):
+    """Why ``field`` may be saved differently than sent, or None (records.verify_saved): ``sys_*`` columns are read-only
+    and an instance may ignore them (§4 "sys_* fields are generally not writable"; sys_scope on insert), computed
+    columns are the instance's to set."""
+    if field.startswith("sys_"):
+        return "the instance ignores this read-only system column"
+    if field in COMPUTED_COLUMNS:
+        return "the instance computes this column"
+    return None
+
+
+# Statuses of POST /api/now/v1/batch that mean "this instance does not serve the Batch API here": 400 "Requested URI
+# does not represent any resource" (not installed or not routed), 403 (refused by policy), 404 (not found).
+BATCH_UNAVAILABLE = (400, 403, 404)
+
+
+def _table_refused(error):
+    """A read refused because of its table: 403 (an ACL) or 400 "Invalid table" (the instance has no such table)."""
+    if error.status == 403:
+        return True
+    return error.status == 400 and "invalid table" in (error.service_message or "").lower()
+
+
 def _is_no_record(error):
     """A v1 list query with no match answers 404 "No Record found"; that is an empty result, not a failure."""
     return error.status == 404 and "no record" in (error.service_message or "").lower()
@@ -423,7 +451,7 @@ class ServiceNowClient:
                 "instance.validate_certs is false: the TLS certificate of {0} is not checked, so whoever can "
                 "intercept the connection can read the credentials; set instance.ca_path to the CA that signed it "
                 "instead.".format(self.host))
-        # Set once the instance refused the Batch API (403/404): the rest of the run uses single GETs.
+        # Set once the instance refused the Batch API (400/403/404): the rest of the run uses single GETs.
         self.batch_unavailable = False
 
     def add_secret(self, value):
@@ -549,7 +577,7 @@ class ServiceNowClient:
                 create=lambda payload: self.create(table, payload, fields=fields, lookup=lookup),
                 update=lambda payload: self.update(table, sys_id, payload, fields=fields),
                 delete=lambda: self.delete(table, sys_id),
-                what=what, service="ServiceNow", fields=fields,
+                what=what, service="ServiceNow", fields=fields, may_differ=may_differ_on_save, where=self.host,
             )
         except records.RecordError as err:
             raise err.locate(self.host)
@@ -570,11 +598,13 @@ class ServiceNowClient:
     def batch_get(self, requests):
         """Several Table API reads in one round trip (``POST /api/now/v1/batch``); returns one list of rows per
         request, in order. Items are dicts ``{table, query, fields, limit[, id][, optional]}`` or
-        ``(id, table, query, fields, limit)`` tuples. When the instance refuses the Batch API (403/404) the reads
-        are done one by one, and the client remembers that for the rest of the run.
+        ``(id, table, query, fields, limit)`` tuples. When the instance does not serve the Batch API (400 "Requested
+        URI does not represent any resource", 403, 404) the reads are done one by one, and the client remembers that
+        for the rest of the run: one refused batch per run, then one GET per read.
 
-        An item with ``optional=True`` whose table the instance refuses (403, an ACL) reads as None instead of
-        failing the whole call; that costs one more batch without it. A refused item that is not optional fails."""
+        An item with ``optional=True`` whose table the instance refuses (403, an ACL) or does not have (400 "Invalid
+        table") reads as None instead of failing the whole call; that costs one more batch without it. A refused
+        item that is not optional fails."""
         items = [_normalize_request(item) for item in requests]
         skipped = set()
         while True:
@@ -582,7 +612,7 @@ class ServiceNowClient:
             try:
                 rows = self._batch_get([items[n] for n in index])
             except TransportError as exc:
-                refused = [n for n in index if items[n]["optional"] and exc.status == 403
+                refused = [n for n in index if items[n]["optional"] and _table_refused(exc)
                            and (exc.path or "").rstrip("/").endswith("/table/" + items[n]["table"])]
                 if not refused:
                     raise
@@ -597,7 +627,7 @@ class ServiceNowClient:
         if not items:
             return []
         if len(items) == 1 or self.batch_unavailable:
-            return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+            return self._get_each(items)
         ids = [str(i["id"]) if i["id"] is not None else str(n + 1) for n, i in enumerate(items)]
         if len(set(ids)) != len(ids):
             raise ValueError("batch_get ids must be unique: {0}".format(", ".join(ids)))
@@ -612,9 +642,9 @@ class ServiceNowClient:
             response = self.request("POST", "{0}/v1/batch".format(self.api_path), json=body, expected=(200,),
                                     retry=True)
         except TransportError as exc:
-            if exc.status in (403, 404):
+            if exc.status in BATCH_UNAVAILABLE:
                 self.batch_unavailable = True
-                return [self.get_records(i["table"], i["query"], i["fields"], i["limit"]) for i in items]
+                return self._get_each(items)
             raise
         data = response.json()
         served_list = data.get("serviced_requests") if isinstance(data, dict) else None
@@ -629,6 +659,18 @@ class ServiceNowClient:
                 out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
                 continue
             out.append(self._served_rows(served, sent["url"]))
+        return out
+
+    def _get_each(self, items):
+        """One GET per item (no Batch API); an optional item whose table is refused reads as None right away."""
+        out = []
+        for item in items:
+            try:
+                out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
+            except TransportError as exc:
+                if not (item["optional"] and _table_refused(exc)):
+                    raise
+                out.append(None)
         return out
 
     def _served_rows(self, served, url):
@@ -670,11 +712,12 @@ def name_or_sys_id_query(reference):
 
 def find_by_name_or_sys_id(rows, reference, what="record"):
     """The row whose sys_id is ``reference``, else the one row named exactly ``reference``, else None; two rows
-    with that name raise RecordError naming their sys_ids (never a silent pick)."""
+    with that name raise RecordError naming their sys_ids (never a silent pick), and so does a row whose name
+    differs only in letter case (an instance may match names case-insensitively; it is never adopted)."""
     by_id = [row for row in rows or [] if isinstance(row, dict) and normalize(row.get("sys_id")) == reference]
     if by_id:
         return by_id[0]
-    return find_exact(rows, {"name": reference}, what)
+    return find_exact(rows, {"name": reference}, what, refuse_case_variants=True)
 
 
 def _env_sentence(names):

@@ -279,10 +279,10 @@ def client_view(client):
 
 def saas_connection(client, cluster_id, details, options, audience):
     """What ServiceNow needs, from the Console's connection details (``details`` may be None in check mode)."""
+    # The configured token service (camunda.oauth_url), never the Console's ZEEBE_AUTHORIZATION_SERVER_URL: the
+    # Console reports the public SaaS URL, which is wrong behind a proxy, on a mirror or in another environment.
     out = {"cluster_id": cluster_id, "audience": audience, "token_url": options.token_url()}
     details = details or {}
-    if details.get("ZEEBE_AUTHORIZATION_SERVER_URL"):
-        out["token_url"] = details["ZEEBE_AUTHORIZATION_SERVER_URL"]
     address = details.get("ZEEBE_ADDRESS")
     parsed = parse_zeebe_address(address) if address else None
     if address:

@@ -201,7 +201,7 @@ def write_plan(client, the_plan, check_mode, name):
 
     def lookup():
         rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(name)), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
-        return records.find_exact(rows, {"name": name}, CREDENTIAL_WHAT)
+        return records.find_exact(rows, {"name": name}, CREDENTIAL_WHAT, refuse_case_variants=True)
 
     return client.apply_plan(CREDENTIAL_TABLE, the_plan, check_mode, CREDENTIAL_FIELDS, CREDENTIAL_WHAT, lookup=lookup)
 
@@ -209,7 +209,7 @@ def write_plan(client, the_plan, check_mode, name):
 def ensure_present(client, params, check_mode, host):
     rows_credential, rows_profile = client.batch_get([credential_request(params["name"]),
                                                       profile_request(params["oauth_entity_profile"])])
-    current = records.find_exact(rows_credential, {"name": params["name"]}, CREDENTIAL_WHAT)
+    current = records.find_exact(rows_credential, {"name": params["name"]}, CREDENTIAL_WHAT, refuse_case_variants=True)
     profile = find_profile(rows_profile, params["oauth_entity_profile"], host)
     the_plan = records.plan(current, desired_credential(params, profile["sys_id"]), state="present")
     result = write_plan(client, the_plan, check_mode, params["name"])
@@ -223,7 +223,7 @@ def ensure_present(client, params, check_mode, host):
 
 def ensure_absent(client, params, check_mode, host):
     rows = client.get_records(CREDENTIAL_TABLE, "name={0}".format(quote(params["name"])), CREDENTIAL_FIELDS, LOOKUP_LIMIT)
-    current = records.find_exact(rows, {"name": params["name"]}, CREDENTIAL_WHAT)
+    current = records.find_exact(rows, {"name": params["name"]}, CREDENTIAL_WHAT, refuse_case_variants=True)
     the_plan = records.plan(current, desired_credential(params, None), state="absent")
     return write_plan(client, the_plan, check_mode, params["name"])
 

@@ -23,6 +23,12 @@ description:
     C(<name> default_profile), with C(default=true) and the entity's grant type. ServiceNow normally creates that
     profile when the entity is saved; the module creates it when the instance did not, and corrects its grant type
     when it differs.
+  - An entity has only one default profile. When another profile of the entity is also (or still) its default, the
+    module makes it non-default first and shows it in the diff under C(other_default_profiles). When the instance
+    refuses to make the profile the default because of another default profile, the module fails with a sentence
+    naming that profile.
+  - ServiceNow may compare names case-insensitively. A record whose name differs from O(name) (or the profile's
+    name) only in letter case is neither adopted nor duplicated; the module fails and names it.
   - When nothing needs to change, the module reads the entity, the script include and the profile in one round
     trip (the Batch API) and writes nothing.
   - The client secret is write-only in ServiceNow, so it cannot be compared; O(update_secret) decides whether it
@@ -58,7 +64,9 @@ options:
     type: str
   update_secret:
     description:
-      - V(on_create) writes O(client_secret) only when the record is created.
+      - V(on_create) writes O(client_secret) when the record is created, and when the record's client ID changes
+        to O(client_id). A new client ID always comes with its secret, so the module fails before writing anything
+        when the client ID would change and O(client_secret) is not given.
       - V(always) also writes it to an existing record on every run, which then always reports a change.
     type: str
     choices: [on_create, always]
@@ -187,6 +195,8 @@ diff:
   description:
     - Managed fields before and after; the profile's managed fields under C(profile). Never a secret (a secret
       that is written shows as C(********)).
+    - C(other_default_profiles) lists, when there are any, the names of the entity's other default profiles, which
+      the module makes non-default (before) and none (after).
   returned: always
   type: dict
   sample:
@@ -198,6 +208,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     instance_host,
@@ -283,7 +294,7 @@ def read_requests(params, with_script=True):
 
 
 def find_entity(rows, name, host):
-    entity = records.find_exact(rows, {"name": name}, ENTITY_WHAT)
+    entity = records.find_exact(rows, {"name": name}, ENTITY_WHAT, refuse_case_variants=True)
     if entity is not None and entity.get("type") != ENTITY_TYPE:
         raise ProfileError(
             "The Application Registry record '{0}' ({1}) on {2} has type '{3}', not '{4}' (a third-party OAuth "
@@ -322,10 +333,47 @@ def entity_profiles(client, rows, entity_sys_id):
 def choose_profile(profiles, wanted_name):
     """The profile to manage: the one named '<name> default_profile', else the entity's default one."""
     # Duplicates raise the shared RecordError sentence; the runner names the instance in it.
-    named = records.find_exact(profiles, {"name": wanted_name}, PROFILE_WHAT)
+    named = records.find_exact(profiles, {"name": wanted_name}, PROFILE_WHAT, refuse_case_variants=True)
     if named is not None:
         return named
     return records.find_exact(profiles, {"default": True}, PROFILE_WHAT)
+
+
+def other_defaults(profiles, chosen):
+    """The entity's default profiles other than ``chosen`` (None: the profile is still to be created)."""
+    mine = (chosen or {}).get("sys_id")
+    return [row for row in profiles if records.matches(row, {"default": True}) and row.get("sys_id") != mine]
+
+
+def secret_policy(entity, params, host):
+    """The update_secret to plan with: a client_id that changes on an existing record always carries its secret
+    (written even with on_create); without client_secret that is refused before anything is written."""
+    if entity is None or params["update_secret"] == "always":
+        return params["update_secret"]
+    old_id = records.normalize(entity.get("client_id"))
+    if old_id == params["client_id"]:
+        return params["update_secret"]
+    if params.get("client_secret") is None:
+        raise ProfileError(
+            "The client_id of the Application Registry record '{0}' on {1} would change from '{2}' to '{3}' without "
+            "its secret; set client_secret to the new client's secret (a changed client_id is always written together "
+            "with client_secret), nothing was written.".format(params["name"], host, old_id, params["client_id"]))
+    return "always"
+
+
+def refused_default(client, wanted, entity_name, entity_sys_id, mine, host, error):
+    """The error for a 403 on making the profile the default: when another default profile of the entity is the
+    cause (there can be only one), a sentence naming it instead of one blaming the account's roles."""
+    rows = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
+    others = other_defaults([row for row in rows if ref(row.get("oauth_entity")) == entity_sys_id], {"sys_id": mine})
+    if not others:
+        return error
+    names = "', '".join(row.get("name") or row.get("sys_id") for row in others)
+    return ProfileError(
+        "ServiceNow on {0} refused to make '{1}' the default profile of '{2}' because '{3}' is already its default "
+        "profile and an OAuth entity can have only one; make '{3}' non-default or delete it, then run again "
+        "(ServiceNow said: {4}).".format(host, wanted, entity_name, names,
+                                         error.service_detail or error.service_message))
 
 
 def desired_entity(params, script_sys_id):
@@ -364,14 +412,15 @@ def public_entity(record):
 def entity_lookup(client, name):
     def lookup():
         rows = client.get_records(ENTITY_TABLE, "name={0}".format(quote(name)), ENTITY_FIELDS, LOOKUP_LIMIT)
-        return records.find_exact(rows, {"name": name}, ENTITY_WHAT)
+        return records.find_exact(rows, {"name": name}, ENTITY_WHAT, refuse_case_variants=True)
     return lookup
 
 
 def profile_lookup(client, entity_sys_id, name):
     def lookup():
         rows = client.get_records(PROFILE_TABLE, "oauth_entity={0}".format(entity_sys_id), PROFILE_FIELDS, PROFILE_LIMIT)
-        return records.find_exact(rows, {"oauth_entity": entity_sys_id, "name": name}, PROFILE_WHAT)
+        return records.find_exact(rows, {"oauth_entity": entity_sys_id, "name": name}, PROFILE_WHAT,
+                                  refuse_case_variants=True)
     return lookup
 
 
@@ -386,7 +435,7 @@ def ensure_present(client, params, check_mode, host):
             "client_secret is required to create the Application Registry record '{0}' on {1}.".format(params["name"], host)
         )
     entity_plan = records.plan(entity, desired_entity(params, script["sys_id"]), state="present",
-                               secret_fields=SECRET_FIELDS, update_secret=params["update_secret"])
+                               secret_fields=SECRET_FIELDS, update_secret=secret_policy(entity, params, host))
     entity_result = client.apply_plan(ENTITY_TABLE, entity_plan, check_mode, ENTITY_FIELDS, ENTITY_WHAT,
                                       lookup=entity_lookup(client, params["name"]))
     entity_sys_id = entity_result["record"].get("sys_id")
@@ -399,23 +448,40 @@ def ensure_present(client, params, check_mode, host):
         profiles = [row for row in profiles if ref(row.get("oauth_entity")) == entity_sys_id]
     else:
         profiles = []
-    profile = choose_profile(profiles, profile_name(params["name"]))
+    wanted = profile_name(params["name"])
+    profile = choose_profile(profiles, wanted)
+    # There can be only one default profile per entity (§2.2): another default one is made non-default first, so
+    # the outcome does not depend on whether the instance refuses, clears or keeps a second default.
+    others = other_defaults(profiles, profile)
+    other_results = [client.apply_plan(PROFILE_TABLE, records.plan(row, {"default": False}), check_mode, PROFILE_FIELDS,
+                                       PROFILE_WHAT) for row in others]
     profile_plan = records.plan(profile, desired_profile(params, entity_sys_id), state="present")
-    profile_result = client.apply_plan(PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS, PROFILE_WHAT,
-                                       lookup=profile_lookup(client, entity_sys_id, profile_name(params["name"])))
+    try:
+        profile_result = client.apply_plan(PROFILE_TABLE, profile_plan, check_mode, PROFILE_FIELDS, PROFILE_WHAT,
+                                           lookup=profile_lookup(client, entity_sys_id, wanted))
+    except TransportError as err:
+        if err.status != 403 or not entity_sys_id or "default" not in profile_plan.payload:
+            raise
+        raise refused_default(client, wanted, params["name"], entity_sys_id, (profile or {}).get("sys_id"), host, err)
 
     before = dict(entity_plan.diff["before"])
     after = dict(entity_plan.diff["after"])
     # A profile the instance created together with a new entity did not exist before the run either.
     before["profile"] = profile_plan.diff["before"] if entity is not None else {}
     after["profile"] = profile_plan.diff["after"]
-    return dict(
-        changed=entity_result["changed"] or profile_result["changed"],
+    if others:
+        before["other_default_profiles"] = sorted(row.get("name") or row.get("sys_id") for row in others)
+        after["other_default_profiles"] = []
+    result = dict(
+        changed=entity_result["changed"] or profile_result["changed"] or bool(others),
         record=public_entity(entity_result["record"]),
-        profile=dict(sys_id=profile_result["record"].get("sys_id"),
-                     name=profile_result["record"].get("name") or profile_name(params["name"])),
+        profile=dict(sys_id=profile_result["record"].get("sys_id"), name=profile_result["record"].get("name") or wanted),
         diff=dict(before=before, after=after),
     )
+    warnings = [w for res in [entity_result, profile_result] + other_results for w in res.get("warnings", [])]
+    if warnings:
+        result["warnings"] = warnings
+    return result
 
 
 def ensure_absent(client, params, check_mode, host):

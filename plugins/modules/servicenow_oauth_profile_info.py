@@ -18,6 +18,8 @@ description:
   - The C(camunda.servicenow.setup) role uses it to tell whether ServiceNow already holds a Camunda client (the
     pair is then trusted) or whether a client found in Camunda is an orphan of an interrupted run.
   - The client secret is write-only in ServiceNow and never returned.
+  - The record is matched by its exact name. A record whose name differs only in letter case (an instance may
+    match names case-insensitively) is not reported as it; a warning names it.
 author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
@@ -98,14 +100,25 @@ def view(row):
     return dict((key, records.normalize(row.get(key)) if row.get(key) is not None else None) for key in FIELDS)
 
 
+WHAT = "Application Registry (oauth_entity)"
+
+
 def read(client, name):
-    rows = client.get_records(TABLE, {"name": name}, FIELDS, limit=5)
-    return records.find_exact(rows, {"name": name}, "Application Registry (oauth_entity)")
+    """(the record named exactly ``name`` or None, warnings). An instance may match names case-insensitively: a
+    record whose name differs only in letter case is not taken for it, and a warning names it."""
+    key = {"name": name}
+    rows = client.get_records(TABLE, key, FIELDS, limit=5)
+    row = records.find_exact(rows, key, WHAT)
+    variants = records.case_variants(rows, key) if row is None else []
+    warnings = ["No {0} is named exactly '{1}' on {2}; {3} differs only in letter case and is not reported as "
+                "it".format(WHAT, name, client.host, ", ".join("'{0}' ({1})".format(
+                    records.normalize(v.get("name")), records.record_id(v)) for v in variants))] if variants else []
+    return row, warnings
 
 
 def run(module, client):
-    row = read(client, module.params["name"])
-    return dict(changed=False, exists=bool(row), record=view(row))
+    row, warnings = read(client, module.params["name"])
+    return dict(changed=False, exists=bool(row), record=view(row)), warnings
 
 
 def main():

@@ -54,6 +54,18 @@ def add_arguments(parser):
     group.add_argument("--camunda-keycloak-audience-mapper-required", action="store_true", default=None,
                        help="camunda-platform tokens carry audience orchestration-api only for clients with an "
                        "oidc-audience-mapper for it (default: every client's token carries it)")
+    group.add_argument("--camunda-console-sandbox-token-url", dest="camunda_console_reports_real_token_url",
+                       action="store_const", const=False, default=None,
+                       help="Console reports the sandbox's own token URL as ZEEBE_AUTHORIZATION_SERVER_URL and links.oauth "
+                       "(default: the real https://login.cloud.camunda.io/oauth/token, as the real Console does)")
+    group.add_argument("--camunda-token-basic-auth", dest="camunda_token_basic_auth", action="store_const", const=True,
+                       default=None, help="accept HTTP Basic client authentication at /oauth/token (default: body only)")
+    group.add_argument("--camunda-no-client-name-validation", dest="camunda_client_name_validation",
+                       action="store_const", const=False, default=None,
+                       help="accept any Console client name (default: 1-50 letters, digits, space, '.', '_', '-')")
+    group.add_argument("--camunda-empty-permissions-mean-all", dest="camunda_empty_permissions_mean_all",
+                       action="store_const", const=True, default=None,
+                       help='"permissions": [] creates a client with all permissions (default: 400)')
     return group
 
 

@@ -84,9 +84,10 @@ class ClusterService(StateBackedService):
         token = bearer_token(request)
         if token is None:
             return _unauthorized(request.path, "An Authorization: Bearer token is required")
-        record = self.state.lookup_token(token)
+        reasons = []
+        record = self.state.lookup_token(token, reasons)
         if record is None:
-            return _unauthorized(request.path, "The bearer token is invalid or expired")
+            return _unauthorized(request.path, "The bearer token is invalid or expired (%s)" % reasons[0])
         request.principal = record["client_id"]
         if record["audience"] != CLUSTER_AUDIENCE:
             return _unauthorized(request.path, "The bearer token's audience is %s; this cluster accepts only %s"

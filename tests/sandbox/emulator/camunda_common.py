@@ -1,7 +1,6 @@
 """Helpers shared by the Camunda emulators (SaaS login, Console, cluster REST; Keycloak and Self-Managed cluster)."""
 
 import base64
-import itertools
 import json
 import secrets
 import string
@@ -14,7 +13,7 @@ _CLIENT_ID_ALPHABET = _ID_ALPHABET + "-.~"
 
 
 def random_token():
-    """An opaque access token (the real services issue JWTs; nothing in the collection may decode them)."""
+    """An opaque random string (Keycloak refresh tokens; access tokens are JWTs, see jwt_tokens.py)."""
     return secrets.token_urlsafe(48)
 
 
@@ -80,25 +79,6 @@ def problem(status, title, detail, instance, headers=None):
     out["Content-Type"] = "application/problem+json"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": instance}
     return Response(status, json.dumps(body).encode("utf-8"), out)
-
-
-MAX_TOKENS_PER_HOLDER = 100
-_ISSUE_SEQ = itertools.count(1)
-
-
-def issue_order(now):
-    """Sort key stored in each token record: issue time, then a process-wide counter for equal times."""
-    return [now, next(_ISSUE_SEQ)]
-
-
-def prune_tokens(tokens, now, holder_key, holder):
-    """Drop expired tokens, and the oldest of ``holder``'s beyond MAX_TOKENS_PER_HOLDER (bounds the state file
-    under load; a real service keeps every unexpired token valid, which matters only past 100 tokens per client)."""
-    for key in [k for k, v in tokens.items() if v["expires_at"] <= now]:
-        del tokens[key]
-    mine = sorted((v.get("issued", [0, 0]), k) for k, v in tokens.items() if v.get(holder_key) == holder)
-    for dummy, key in mine[:max(0, len(mine) - MAX_TOKENS_PER_HOLDER + 1)]:
-        del tokens[key]
 
 
 def mask(value):

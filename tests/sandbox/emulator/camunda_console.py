@@ -9,7 +9,7 @@ import re
 import uuid
 
 from .camunda_common import StateBackedService, bearer_token, nest_error, parse_json_body, random_client_id, random_secret
-from .camunda_saas_state import CONSOLE_AUDIENCE, ORG_SCOPES, PERMISSIONS, REGIONS
+from .camunda_saas_state import CLIENT_NAME, CONSOLE_AUDIENCE, ORG_SCOPES, PERMISSIONS, REGIONS
 from .http import empty_response, json_response
 
 SECRET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -61,10 +61,11 @@ class ConsoleService(StateBackedService):
         if token is None:
             return self._unauthorized("Unauthorized: send an Authorization: Bearer token issued for audience %s"
                                       % CONSOLE_AUDIENCE, 'Bearer realm="%s"' % CONSOLE_AUDIENCE)
-        record = self.state.lookup_token(token)
+        reasons = []
+        record = self.state.lookup_token(token, reasons)
         challenge = 'Bearer realm="%s", error="invalid_token"' % CONSOLE_AUDIENCE
         if record is None:
-            return self._unauthorized("Unauthorized: the bearer token is invalid or expired", challenge)
+            return self._unauthorized("Unauthorized: the bearer token is invalid or expired (%s)" % reasons[0], challenge)
         request.principal = record["client_id"]
         if record["audience"] != CONSOLE_AUDIENCE or record["kind"] != "organization":
             return self._unauthorized("Unauthorized: the bearer token's audience is %s; the Administration API accepts only %s"
@@ -108,7 +109,7 @@ class ConsoleService(StateBackedService):
             "optimize": "https://%s.optimize.camunda.io/%s" % (region, cid),
             "connectors": "https://%s.connectors.camunda.io/%s" % (region, cid),
             "console": "https://console.cloud.camunda.io/org/%s/cluster/%s" % (self.state.data["seed"]["organization"], cid),
-            "oauth": self.state.token_url(),
+            "oauth": self.state.reported_token_url(),
         }
 
     # ------------------------------------------------------------------------------------------------ clients
@@ -135,7 +136,7 @@ class ConsoleService(StateBackedService):
             "name": client["name"],
             "ZEEBE_ADDRESS": "%s.%s.zeebe.camunda.io:443" % (cluster["uuid"], cluster["region"]),
             "ZEEBE_CLIENT_ID": client["clientId"],
-            "ZEEBE_AUTHORIZATION_SERVER_URL": self.state.token_url(),
+            "ZEEBE_AUTHORIZATION_SERVER_URL": self.state.reported_token_url(),
         })
 
     def _create_client(self, request, cluster):
@@ -147,7 +148,12 @@ class ConsoleService(StateBackedService):
         name = body.get("clientName")
         if not isinstance(name, str) or not name.strip():
             return nest_error(400, "clientName is required and must be a non-empty string")
+        if self.state.flags["client_name_validation"] and not CLIENT_NAME.match(name):
+            return nest_error(400, "Client name must be 1 to 50 characters: letters, digits, spaces, '.', '_' and '-', "
+                              "starting with a letter or digit")
         permissions = body.get("permissions")
+        if permissions == [] and not self.state.flags["empty_permissions_mean_all"]:
+            return nest_error(400, "permissions must not be empty; omit it to create the client with all permissions")
         if permissions is None or permissions == []:
             permissions = list(PERMISSIONS)  # "created with all the permissions available" (2.3)
         if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):

@@ -8,6 +8,10 @@
 * Admin REST under ``/auth/admin/realms/{realm}``: clients list (``?clientId=`` exact, ``search=true`` substring,
   ``first``/``max``), create (201 + Location), get, update (PUT), delete, ``client-secret`` GET/POST.  Needs a
   master-realm admin token, otherwise 401 ``{"error": "HTTP 401 Unauthorized"}``.
+* Access tokens are RS256 JWTs (jwt_tokens.py) with Keycloak's claims: ``iss`` (``<keycloak>/auth/realms/<realm>``),
+  ``aud``, ``azp``, ``client_id`` (client-credentials tokens; camunda-servicenow-additions.md: the claim the
+  Orchestration Cluster reads by default), ``sub``, ``preferred_username``, ``typ``, ``scope``, ``iat``, ``exp``.
+  Keys: ``/auth/realms/{realm}/protocol/openid-connect/certs``.
 """
 
 import copy
@@ -19,13 +23,15 @@ import uuid
 from urllib.parse import parse_qs
 
 from .camunda_common import (FlagError, StateBackedService, basic_credentials, bearer_token, check_flag_type, content_type,
-                             issue_order, mask, parse_json_body, prune_tokens, random_secret, random_token)
+                             mask, parse_json_body, random_secret, random_token)
 from .http import empty_response, json_response
+from .jwt_tokens import InvalidToken, Signer, audiences
 from .store import JsonStore
 
 REALM = "camunda-platform"
 AUDIENCE = "orchestration-api"
 TOKEN_ROUTE = re.compile(r"^/auth/realms/(?P<realm>[^/]+)/protocol/openid-connect/token$")
+CERTS_ROUTE = re.compile(r"^/auth/realms/(?P<realm>[^/]+)/protocol/openid-connect/certs$")
 WELL_KNOWN = re.compile(r"^/auth/realms/(?P<realm>[^/]+)/\.well-known/openid-configuration$")
 ADMIN_ROUTE = re.compile(r"^/auth/admin/realms/(?P<realm>[^/]+)"
                          r"(?P<clients>/clients(?:/(?P<uuid>[^/]+)(?P<secret>/client-secret)?)?)?$")
@@ -68,8 +74,8 @@ def _client(rep):
 
 
 class SmState:
-    """Keycloak realms, clients, users and tokens plus the Self-Managed cluster flags, in ``DIR/camunda_sm.json``.
-    Tokens are persisted: a restart keeps them valid until they expire."""
+    """Keycloak realms, clients and users plus the Self-Managed cluster flags, in ``DIR/camunda_sm.json``. Tokens are
+    signed JWTs (key ``DIR/jwt-keycloak.pem``): a restart keeps them valid until they expire."""
 
     realm = REALM
     audience = AUDIENCE
@@ -78,6 +84,8 @@ class SmState:
         self.clock = time.time
         self.lock = threading.RLock()
         self.urls = {}
+        self.signer = Signer(state_dir, "keycloak")
+        self.issued = []  # (expires_at, principal) issued by this process, for the state dump only
         self.initial_flags = {
             "sm_cluster_version": str(_arg(args, "camunda_sm_cluster_version", "8.8.0")),
             "sm_cluster_ready": True,
@@ -113,40 +121,58 @@ class SmState:
                            "clients": {admin_cli["id"]: admin_cli}},
                 REALM: {"users": {}, "clients": {orchestration["id"]: orchestration}},
             },
-            "tokens": {},
+            "token_generation": 0,
         }
 
     def reset(self):
         with self.lock:
+            generation = self.data.get("token_generation", 0) + 1  # earlier tokens stop verifying
             self.store.data = self._fresh(copy.deepcopy(self.data["seed"]))
+            self.store.data["token_generation"] = generation
+            self.issued = []
             self.store.save()
             self.flags = dict(self.initial_flags)
 
-    def issue_token(self, realm, client_id, principal, audience, lifetime):
+    def issuer(self, realm):
+        base = self.urls.get("keycloak")
+        return "%s/auth/realms/%s" % (base.rstrip("/") if base else "http://localhost:18080", realm)
+
+    def issue_token(self, realm, client_id, principal, audience, lifetime, scope="profile email"):
         with self.lock:
-            now = self.clock()
-            tokens = self.data["tokens"]
-            prune_tokens(tokens, now, "principal", principal)
-            token = random_token()
-            tokens[token] = {"realm": realm, "client_id": client_id, "principal": principal, "audience": audience,
-                             "expires_at": now + lifetime, "issued": issue_order(now)}
-            self.store.save()
-            return token
+            now = int(self.clock())
+            claims = {"exp": now + lifetime, "iat": now, "iss": self.issuer(realm), "typ": "Bearer", "azp": client_id,
+                      "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%s" % (realm, principal))),
+                      "preferred_username": principal, "scope": scope}
+            if audience:
+                claims["aud"] = audience[0] if len(audience) == 1 else list(audience)
+            if principal.startswith("service-account-"):
+                claims["client_id"] = client_id
+            self.issued = [entry for entry in self.issued if entry[0] > now] + [(now + lifetime, principal)]
+            return self.signer.sign(claims, self.data.get("token_generation", 0))
 
     def lookup_token(self, token, realm=None):
+        """``{realm, client_id, principal, audience (list), expires_at}`` of a token that verifies (signature, key
+        generation, expiry, issuer of ``realm`` when given) and whose client still exists and is enabled, else None."""
         if not token:
             return None
         with self.lock:
-            record = self.data["tokens"].get(token)
-            if record is None or record["expires_at"] <= self.clock():
+            try:
+                claims = self.signer.verify(token, self.data.get("token_generation", 0), self.clock(),
+                                            self.issuer(realm) if realm else None)
+            except InvalidToken:
                 return None
-            if realm is not None and record["realm"] != realm:
-                return None
-            return dict(record)
+            token_realm = claims.get("iss", "").rsplit("/", 1)[-1]
+            clients = self.data["realms"].get(token_realm, {}).get("clients", {}).values()
+            client = next((c for c in clients if c["clientId"] == claims.get("azp")), None)
+            if client is None or not client.get("enabled", True):
+                return None  # a deleted or disabled client's tokens are refused
+            return {"realm": token_realm, "client_id": claims.get("azp"), "principal": claims.get("preferred_username"),
+                    "audience": audiences(claims), "expires_at": claims["exp"]}
 
     def expire_tokens(self):
         with self.lock:
-            self.data["tokens"] = {}
+            self.data["token_generation"] = self.data.get("token_generation", 0) + 1
+            self.issued = []
             self.store.save()
 
     def set_flags(self, changes):
@@ -191,8 +217,7 @@ class KeycloakService(StateBackedService):
                                 for c in realm["clients"].values()],
                 }
             now = self.state.clock()
-            return {"realms": realms, "active_tokens": sum(1 for t in self.state.data["tokens"].values()
-                                                           if t["expires_at"] > now),
+            return {"realms": realms, "active_tokens": sum(1 for entry in self.state.issued if entry[0] > now),
                     "flags": self.state.current_flags()}
 
     def handle(self, request):
@@ -204,6 +229,11 @@ class KeycloakService(StateBackedService):
         match = WELL_KNOWN.match(request.path)
         if match and request.method == "GET":
             return self._well_known(request, match.group("realm"))
+        match = CERTS_ROUTE.match(request.path)
+        if match and request.method == "GET":
+            if match.group("realm") not in self.state.data["realms"]:
+                return json_response(404, {"error": "Realm does not exist"})
+            return json_response(200, self.state.signer.jwks(self.state.data.get("token_generation", 0)))
         match = ADMIN_ROUTE.match(request.path)
         if match:
             return self._admin(request, match)
@@ -277,6 +307,7 @@ class KeycloakService(StateBackedService):
             return json_response(404, {"error": "Realm does not exist"})
         issuer = "%s/auth/realms/%s" % (self._base(request), realm_name)
         return json_response(200, {"issuer": issuer, "token_endpoint": issuer + "/protocol/openid-connect/token",
+                                   "jwks_uri": issuer + "/protocol/openid-connect/certs",
                                    "grant_types_supported": ["password", "client_credentials"]})
 
     # -------------------------------------------------------------------------------------------------- admin
@@ -312,10 +343,7 @@ class KeycloakService(StateBackedService):
             if request.method == "GET":
                 return json_response(200, client)
             if request.method == "DELETE":
-                del clients[cid]
-                for key in [k for k, v in self.state.data["tokens"].items()
-                            if v["realm"] == match.group("realm") and v["client_id"] == client["clientId"]]:
-                    del self.state.data["tokens"][key]
+                del clients[cid]  # its tokens stop verifying (lookup_token checks that the client exists)
                 self.state.store.save()
                 return empty_response(204)
             if request.method == "PUT":

@@ -1,14 +1,16 @@
-"""Shared state of the Camunda 8 SaaS emulation: organization clients, clusters, cluster clients, connector secrets
-and issued tokens, persisted in ``DIR/camunda_saas.json`` (tokens included, so a restart keeps them valid until they
-expire, as a real signed token would stay valid)."""
+"""Shared state of the Camunda 8 SaaS emulation: organization clients, clusters, cluster clients and connector
+secrets, persisted in ``DIR/camunda_saas.json``. Access tokens are RS256 JWTs signed with ``DIR/jwt-camunda_saas.pem``
+(jwt_tokens.py): nothing about a token is stored, so a restart keeps every token valid until it expires."""
 
 import copy
 import os
+import re
 import threading
 import time
 import uuid
 
-from .camunda_common import FlagError, check_flag_type, issue_order, mask, prune_tokens, random_client_id, random_secret, random_token
+from .camunda_common import FlagError, check_flag_type, mask, random_client_id, random_secret
+from .jwt_tokens import InvalidToken, Signer, audiences
 from .store import JsonStore
 
 CONSOLE_AUDIENCE = "api.cloud.camunda.io"
@@ -53,6 +55,21 @@ DEFAULTS = {
     "token_rate_interval": 1.0,
 }
 
+# Leniency switches (README "Leniency flags"): each default is the strictest variant the reference allows.
+LENIENCY_DEFAULTS = {
+    # The Console reports ZEEBE_AUTHORIZATION_SERVER_URL / links.oauth as the real token URL (camunda-api.md 2.3,
+    # VERIFIED example); False reports the sandbox's own token URL.
+    "console_reports_real_token_url": True,
+    # HTTP Basic client authentication at /oauth/token: the reference shows credentials in the body only (2.2).
+    "token_basic_auth": False,
+    # Console client names: 1-50 characters of letters, digits, space, '.', '_' and '-' [I]; False accepts any.
+    "client_name_validation": True,
+    # POST .../clients with "permissions": []: the spec only says an ABSENT list means all (2.3); the strict
+    # sandbox refuses an empty list (400), True creates the client with all permissions.
+    "empty_permissions_mean_all": False,
+}
+CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$")
+
 
 def _arg(args, name, default):
     value = getattr(args, name, None) if args is not None else None
@@ -75,9 +92,14 @@ class SaasState:
             "missing_secret_delete_status": int(_arg(args, "camunda_missing_secret_delete_status", 404)),
             "partition_health": "healthy",
         }
+        for name, default in LENIENCY_DEFAULTS.items():
+            value = _arg(args, "camunda_" + name, None)
+            self.initial_flags[name] = default if value is None else bool(value)
         self.flags = dict(self.initial_flags)
         self.last_token_request = {}  # client address -> monotonic time of its last token request
         self.lock = threading.RLock()
+        self.signer = Signer(state_dir, "camunda_saas")
+        self.issued = []  # (expires_at, client_id) of the tokens issued by this process, for the state dump only
         count = int(_arg(args, "camunda_clusters", DEFAULTS["clusters"]))
         legacy = _arg(args, "camunda_legacy_cluster_version", DEFAULTS["legacy_cluster_version"])
         version = _arg(args, "camunda_cluster_version", DEFAULTS["cluster_version"])
@@ -127,7 +149,7 @@ class SaasState:
             "seed": seed,
             "org_clients": {c["client_id"]: dict(c) for c in seed["org_clients"]},
             "clusters": clusters,
-            "tokens": {},
+            "token_generation": 0,
             "next_order": 0,
         }
 
@@ -146,44 +168,76 @@ class SaasState:
 
     def reset(self):
         with self.lock:
+            generation = self.data.get("token_generation", 0) + 1  # tokens issued before the reset stop verifying
             self.store.data = self._fresh(copy.deepcopy(self.data["seed"]))
+            self.store.data["token_generation"] = generation
+            self.issued = []
             self.store.save()
             self.flags = dict(self.initial_flags)
             self.last_token_request.clear()
 
     # ------------------------------------------------------------------------------------------------ tokens
+    def issuer(self):
+        """The ``iss`` of every SaaS token: the token service's base URL with a trailing slash, as Auth0 issues."""
+        base = self.urls.get("camunda_login")
+        return (base.rstrip("/") if base else "https://login.cloud.camunda.io") + "/"
+
     def issue_token(self, client_id, kind, audience, scope, cluster=None):
+        """A signed JWT for ``client_id``: ``iss``, ``sub`` (``<client id>@clients``), ``aud``, ``iat``, ``exp``,
+        ``azp``, ``gty``, ``scope`` (the Administration API scopes, or a cluster client's permissions), and the
+        organization (and for a cluster client the cluster) in namespaced claims [I: the reference names only the
+        response fields; Auth0 client-credentials tokens carry these standard claims]."""
         with self.lock:
-            now = self.clock()
-            tokens = self.data["tokens"]
-            prune_tokens(tokens, now, "client_id", client_id)
-            token = random_token()
+            now = int(self.clock())
             lifetime = self.flags["token_lifetime"]
-            tokens[token] = {"client_id": client_id, "kind": kind, "audience": audience, "scope": scope,
-                             "cluster": cluster, "expires_at": now + lifetime, "issued": issue_order(now)}
-            self.store.save()
+            claims = {"iss": self.issuer(), "sub": "%s@clients" % client_id, "aud": audience, "iat": now,
+                      "exp": now + lifetime, "azp": client_id, "gty": "client-credentials", "scope": scope,
+                      "https://camunda.com/orgId": self.data["seed"]["organization"]}
+            if cluster:
+                claims["https://camunda.com/clusterId"] = cluster
+            token = self.signer.sign(claims, self.data.get("token_generation", 0))
+            self.issued = [entry for entry in self.issued if entry[0] > now] + [(now + lifetime, client_id)]
             return token, lifetime
 
-    def lookup_token(self, token):
-        """The token's record when it is known and not expired, else None."""
+    def verify_token(self, token):
+        """The claims of a token this service issued (signature, key generation, expiry, issuer), or InvalidToken.
+        A token of a deleted cluster client is refused as well (the sandbox is strict about stale credentials;
+        a real cluster might accept an issued JWT until it expires)."""
         if not token:
-            return None
+            raise InvalidToken("no token")
         with self.lock:
-            record = self.data["tokens"].get(token)
-            if record is None or record["expires_at"] <= self.clock():
-                return None
-            return dict(record)
+            claims = self.signer.verify(token, self.data.get("token_generation", 0), self.clock(), self.issuer())
+            client_id = claims.get("azp")
+            if client_id not in self.data["org_clients"] and self.find_cluster_client(client_id)[1] is None:
+                raise InvalidToken("the token's client no longer exists")
+            return claims
+
+    def lookup_token(self, token, reasons=None):
+        """What the Console and cluster check, from a verified token: ``{client_id, kind, audience, audiences, scope,
+        cluster, expires_at}``; None when the token does not verify (why is appended to ``reasons`` when given)."""
+        try:
+            claims = self.verify_token(token)
+        except InvalidToken as err:
+            if reasons is not None:
+                reasons.append(str(err))
+            return None
+        client_id = claims["azp"]
+        auds = audiences(claims)
+        return {"client_id": client_id, "kind": "organization" if client_id in self.data["org_clients"] else "cluster",
+                "audience": auds[0] if len(auds) == 1 else auds, "audiences": auds, "scope": claims.get("scope", ""),
+                "cluster": claims.get("https://camunda.com/clusterId"), "expires_at": claims["exp"]}
 
     def expire_tokens(self):
+        """Revoke every issued token: the signing key moves to a new generation (a new ``kid``)."""
         with self.lock:
-            self.data["tokens"] = {}
+            self.data["token_generation"] = self.data.get("token_generation", 0) + 1
+            self.issued = []
             self.store.save()
 
     def drop_client_tokens(self, client_id):
+        """Tokens of a deleted client stop verifying because verify_token checks that the client exists."""
         with self.lock:
-            tokens = self.data["tokens"]
-            for key in [k for k, v in tokens.items() if v["client_id"] == client_id]:
-                del tokens[key]
+            self.issued = [entry for entry in self.issued if entry[1] != client_id]
 
     def find_cluster_client(self, client_id):
         """(cluster, client) for a Console-created cluster client id, or (None, None)."""
@@ -214,6 +268,7 @@ class SaasState:
             "cluster_not_ready": (bool, list), "max_clients_per_cluster": (int,),
             "missing_secret_delete_status": (int,), "partition_health": (str,), "cluster_version": (str, dict),
         }
+        kinds.update((name, (bool,)) for name in LENIENCY_DEFAULTS)
         with self.lock:
             for name, value in (changes or {}).items():
                 if name not in kinds:
@@ -264,6 +319,10 @@ class SaasState:
         base = self.urls.get("camunda_login")
         return base.rstrip("/") + "/oauth/token" if base else REAL_TOKEN_URL
 
+    def reported_token_url(self):
+        """The token URL the Console reports (ZEEBE_AUTHORIZATION_SERVER_URL, links.oauth): the real one by default."""
+        return REAL_TOKEN_URL if self.flags["console_reports_real_token_url"] else self.token_url()
+
     def snapshot(self):
         with self.lock:
             clusters = []
@@ -280,6 +339,6 @@ class SaasState:
                 "organization_clients": [{"client_id": c["client_id"], "name": c["name"], "scopes": c["scopes"]}
                                          for c in self.data["org_clients"].values()],
                 "clusters": clusters,
-                "active_tokens": sum(1 for t in self.data["tokens"].values() if t["expires_at"] > now),
+                "active_tokens": sum(1 for entry in self.issued if entry[0] > now),
                 "flags": self.current_flags(),
             }

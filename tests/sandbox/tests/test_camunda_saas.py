@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator import camunda  # noqa: E402  pylint: disable=wrong-import-position
+from emulator import camunda, jwt_tokens  # noqa: E402  pylint: disable=wrong-import-position
 from emulator.http import Headers, Request  # noqa: E402  pylint: disable=wrong-import-position
 
 URLS = {name: "https://127.0.0.1:%d" % (42000 + i) for i, name in enumerate(camunda.SERVICE_NAMES)}
@@ -34,6 +34,7 @@ class Saas:
     """The five services over one state dir, with a controllable clock."""
 
     def __init__(self, state_dir, argv=("--no-camunda-token-rate-limit",)):
+        self.state_dir = state_dir
         self.services = camunda.build_services(state_dir, parse(argv))
         self.by_name = {s.name: s for s in self.services}
         self.info = camunda.describe(self.services, URLS)["saas"]
@@ -105,21 +106,69 @@ def test_token_form_body(saas):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_token_json_body_and_basic_auth(saas):
+def basic_token_request(saas):
+    import base64  # pylint: disable=import-outside-toplevel
+    org = saas.info["organization_client"]
+    basic = base64.b64encode(("%s:%s" % (org["client_id"], org["client_secret"])).encode()).decode()
+    return saas.call("camunda_login", "POST", "/oauth/token", headers={"Authorization": "Basic " + basic},
+                     form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
+
+
+def test_token_json_body_and_no_basic_auth_by_default(saas):
     org = saas.info["organization_client"]
     response, payload, dummy = saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io", json_body=True)
     assert response.status == 200 and payload["access_token"]
-    import base64  # pylint: disable=import-outside-toplevel
-    basic = base64.b64encode(("%s:%s" % (org["client_id"], org["client_secret"])).encode()).decode()
-    response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", headers={"Authorization": "Basic " + basic},
-                                         form={"grant_type": "client_credentials", "audience": "api.cloud.camunda.io"})
+    response, payload, dummy = basic_token_request(saas)
+    assert (response.status, payload) == (401, {"error": "access_denied", "error_description": "Unauthorized"})
+
+
+def test_token_basic_auth_flag(tmp_path):
+    saas = Saas(tmp_path, argv=("--no-camunda-token-rate-limit", "--camunda-token-basic-auth"))
+    response, payload, dummy = basic_token_request(saas)
     assert response.status == 200 and payload["access_token"]
+    saas.state.set_flags({"token_basic_auth": False})
+    assert basic_token_request(saas)[0].status == 401
 
 
-def test_tokens_are_opaque_and_distinct(saas):
+def test_tokens_are_signed_jwts_with_the_documented_claims(saas):
+    org = saas.info["organization_client"]
     first, second = saas.org_token(), saas.org_token()
-    assert first != second and len(first) >= 40
-    assert saas.info["organization_client"]["client_secret"] not in first
+    assert first != second
+    assert org["client_secret"] not in first
+    header, claims = jwt_tokens.decode_unverified(first)
+    assert header["alg"] == "RS256" and header["typ"] == "JWT" and header["kid"]
+    assert claims["iss"] == URLS["camunda_login"] + "/"
+    assert claims["aud"] == "api.cloud.camunda.io"
+    assert claims["azp"] == org["client_id"] and claims["sub"] == org["client_id"] + "@clients"
+    assert claims["exp"] - claims["iat"] == 86400 and claims["iat"] == int(saas.clock.now)
+    assert claims["scope"].split() == org["scopes"]
+    assert claims["gty"] == "client-credentials"
+    # The signature verifies with the published key (what a resource server does).
+    response, jwks, dummy = saas.call("camunda_login", "GET", "/.well-known/jwks.json")
+    assert response.status == 200 and jwks["keys"][0]["kid"] == header["kid"]
+    assert saas.state.signer.verify(first, saas.state.data["token_generation"], saas.clock.now)["azp"] == org["client_id"]
+
+
+def test_console_validates_signature_issuer_and_expiry(saas):
+    token = saas.org_token()
+    header, claims = jwt_tokens.decode_unverified(token)
+    head, body, signature = token.split(".")
+    forged_claims = dict(claims, scope=claims["scope"] + " Extra")
+    forged = "%s.%s.%s" % (head, jwt_tokens.b64url(json.dumps(forged_claims).encode()), signature)
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters", token=forged)
+    assert response.status == 401 and "signature is invalid" in payload["message"]
+    other = jwt_tokens.Signer(saas.state_dir / "other", "x") if (saas.state_dir / "other").mkdir() is None else None
+    foreign = other.sign(claims, saas.state.data["token_generation"])
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters", token=foreign)
+    assert response.status == 401 and "unknown or retired key" in payload["message"]
+    wrong_issuer = saas.state.signer.sign(dict(claims, iss="https://elsewhere/"), saas.state.data["token_generation"])
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters", token=wrong_issuer)
+    assert response.status == 401 and "issued by https://elsewhere/" in payload["message"]
+    assert saas.call("camunda_console", "GET", "/clusters", token="not-a-jwt")[0].status == 401
+    assert saas.call("camunda_console", "GET", "/clusters", token=token)[0].status == 200
+    saas.clock.now += 86400
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters", token=token)
+    assert response.status == 401 and "expired" in payload["message"]
 
 
 @pytest.mark.parametrize("secret_ok,client_ok", [(False, True), (True, False), (False, False)])
@@ -168,19 +217,21 @@ def test_token_content_types(saas):
     assert response.status == 404
 
 
-def test_token_missing_audience_400(saas):
+def test_token_missing_audience_403(saas):
     org = saas.info["organization_client"]
     response, payload, dummy = saas.call("camunda_login", "POST", "/oauth/token", form={
         "grant_type": "client_credentials", "client_id": org["client_id"], "client_secret": org["client_secret"]})
-    assert response.status == 400
-    assert payload["error_description"] == "Missing required parameter: audience"
+    assert response.status == 403 and payload["error"] == "access_denied"
+    assert payload["error_description"] == ("No audience parameter was provided, and no default audience has been "
+                                            "configured")
 
 
-def test_org_client_cannot_get_cluster_audience(saas):
+def test_org_client_cannot_get_cluster_audience_403(saas):
     org = saas.info["organization_client"]
     response, payload, dummy = saas.token(org["client_id"], org["client_secret"], "zeebe.camunda.io")
-    assert response.status == 401
-    assert payload == {"error": "access_denied", "error_description": 'Client is not authorized to access "zeebe.camunda.io".'}
+    assert response.status == 403
+    assert payload == {"error": "access_denied", "error_description": 'Client "%s" is not authorized to access '
+                       '"zeebe.camunda.io". You need to create a client-grant associated to this API.' % org["client_id"]}
 
 
 def test_cluster_client_audiences(saas):
@@ -189,9 +240,9 @@ def test_cluster_client_audiences(saas):
     assert response.status == 200 and payload["expires_in"] == 86400 and payload["scope"] == "Zeebe"
     assert request.principal == created["clientId"]
     response, payload, dummy = saas.token(created["clientId"], created["clientSecret"], "api.cloud.camunda.io")
-    assert response.status == 401 and payload["error"] == "access_denied"
+    assert response.status == 403 and payload["error"] == "access_denied"
     response, payload, dummy = saas.token(created["clientId"], created["clientSecret"], "operate.camunda.io")
-    assert response.status == 401
+    assert response.status == 403
     response, payload, dummy = saas.token(created["clientId"], "wrong", "zeebe.camunda.io")
     assert response.status == 401
 
@@ -199,7 +250,7 @@ def test_cluster_client_audiences(saas):
 def test_cluster_client_without_zeebe_permission_gets_no_zeebe_token(saas):
     created = saas.create_client(permissions=["Secrets"])
     response, dummy, dummy = saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")
-    assert response.status == 401
+    assert response.status == 403
     response, dummy, dummy = saas.token(created["clientId"], created["clientSecret"], "secrets.camunda.io")
     assert response.status == 200
 
@@ -332,7 +383,7 @@ def test_create_client_secret_shown_once(saas):
     created = saas.create_client(name="servicenow", permissions=["Zeebe", "Operate"])
     assert set(created) == {"uuid", "clientId", "clientSecret", "name", "permissions", "links"}
     assert created["name"] == "servicenow" and created["permissions"] == ["Zeebe", "Operate"]
-    assert created["links"]["oauth"] == URLS["camunda_login"] + "/oauth/token"
+    assert created["links"]["oauth"] == "https://login.cloud.camunda.io/oauth/token"
     token = saas.org_token()
     path = "/clusters/%s/clients" % saas.cluster()
     listing = saas.call("camunda_console", "GET", path, token=token)[1]
@@ -343,14 +394,59 @@ def test_create_client_secret_shown_once(saas):
         "name": "servicenow",
         "ZEEBE_ADDRESS": "%s.bru-2.zeebe.camunda.io:443" % saas.cluster(),
         "ZEEBE_CLIENT_ID": created["clientId"],
-        "ZEEBE_AUTHORIZATION_SERVER_URL": URLS["camunda_login"] + "/oauth/token",
+        "ZEEBE_AUTHORIZATION_SERVER_URL": "https://login.cloud.camunda.io/oauth/token",
     }
     for resp in (listing, details, saas.by_name["camunda_console"].snapshot()):
         assert created["clientSecret"] not in json.dumps(resp)
 
 
+def test_console_reports_the_real_token_url_unless_flagged(tmp_path):
+    saas = Saas(tmp_path, argv=("--no-camunda-token-rate-limit", "--camunda-console-sandbox-token-url"))
+    created = saas.create_client(name="servicenow", permissions=["Zeebe"])
+    assert created["links"]["oauth"] == URLS["camunda_login"] + "/oauth/token"
+    details = saas.call("camunda_console", "GET", "/clusters/%s/clients/%s" % (saas.cluster(), created["clientId"]),
+                        token=saas.org_token())[1]
+    assert details["ZEEBE_AUTHORIZATION_SERVER_URL"] == URLS["camunda_login"] + "/oauth/token"
+    saas.state.set_flags({"console_reports_real_token_url": True})
+    details = saas.call("camunda_console", "GET", "/clusters/%s/clients/%s" % (saas.cluster(), created["clientId"]),
+                        token=saas.org_token())[1]
+    assert details["ZEEBE_AUTHORIZATION_SERVER_URL"] == "https://login.cloud.camunda.io/oauth/token"
+    # Whatever the Console reports, the tokens come from (and are issued by) the sandbox's token service.
+    assert saas.info["token_url"] == URLS["camunda_login"] + "/oauth/token"
+
+
 def test_create_client_default_permissions_all(saas):
     assert saas.create_client(name="all")["permissions"] == ["Zeebe", "Operate", "Tasklist", "Optimize", "Secrets"]
+
+
+def test_empty_permissions_refused_unless_flagged(saas):
+    path = "/clusters/%s/clients" % saas.cluster()
+    response, payload, dummy = saas.call("camunda_console", "POST", path, token=saas.org_token(),
+                                         body={"clientName": "empty", "permissions": []})
+    assert (response.status, payload["message"]) == (
+        400, "permissions must not be empty; omit it to create the client with all permissions")
+    saas.state.set_flags({"empty_permissions_mean_all": True})
+    assert saas.create_client(name="empty", permissions=[])["permissions"] == [
+        "Zeebe", "Operate", "Tasklist", "Optimize", "Secrets"]
+
+
+@pytest.mark.parametrize("name", ["", " leading-space", "a" * 51, "semi;colon", "sl/ash", "\u00e9t\u00e9"])
+def test_client_name_validation_both_branches(saas, name):
+    path = "/clusters/%s/clients" % saas.cluster()
+    response, payload, dummy = saas.call("camunda_console", "POST", path, token=saas.org_token(),
+                                         body={"clientName": name, "permissions": ["Zeebe"]})
+    assert response.status == 400
+    saas.state.set_flags({"client_name_validation": False})
+    if name.strip():
+        assert saas.create_client(name=name, permissions=["Zeebe"])["name"] == name
+    else:  # an empty name is refused whatever the flag says (clientName is required)
+        assert saas.call("camunda_console", "POST", path, token=saas.org_token(),
+                         body={"clientName": name})[0].status == 400
+
+
+def test_client_name_validation_accepts_the_collections_names(saas):
+    for name in ("servicenow-sn1-g1", "ServiceNow sn1.g2", "a" * 50, "x_y"):
+        assert saas.create_client(name=name, permissions=["Zeebe"])["name"] == name
 
 
 def test_create_client_validation(saas):
@@ -612,10 +708,17 @@ def test_cluster_count_flag(tmp_path):
     assert [c["region"] for c in saas.info["clusters"]] == ["bru-2", "jfk-1", "syd-1", "bru-2"]
 
 
-def test_token_store_bounded_per_client(saas):
-    org = saas.info["organization_client"]
-    tokens = [saas.token(org["client_id"], org["client_secret"], "api.cloud.camunda.io")[1]["access_token"]
-              for dummy in range(105)]
-    assert saas.state.snapshot()["active_tokens"] == 100
-    assert saas.call("camunda_console", "GET", "/clusters", token=tokens[-1])[0].status == 200
-    assert saas.call("camunda_console", "GET", "/clusters", token=tokens[0])[0].status == 401
+def test_expire_tokens_and_deleted_clients_revoke_jwts(saas):
+    org_token = saas.org_token()
+    created = saas.create_client(name="short-lived", permissions=["Zeebe"])
+    cluster_token = saas.token(created["clientId"], created["clientSecret"], "zeebe.camunda.io")[1]["access_token"]
+    topology = "/%s/v2/topology" % saas.cluster()
+    assert saas.call("camunda_cluster", "GET", topology, token=cluster_token)[0].status == 200
+    saas.call("camunda_console", "DELETE", "/clusters/%s/clients/%s" % (saas.cluster(), created["clientId"]), token=org_token)
+    response, payload, dummy = saas.call("camunda_cluster", "GET", topology, token=cluster_token)
+    assert response.status == 401 and "no longer exists" in payload["detail"]
+    assert saas.state.snapshot()["active_tokens"] == 2  # the two organization tokens; the deleted client's is gone
+    saas.state.expire_tokens()
+    response, payload, dummy = saas.call("camunda_console", "GET", "/clusters", token=org_token)
+    assert response.status == 401 and "unknown or retired key" in payload["message"]
+    assert saas.state.snapshot()["active_tokens"] == 0

@@ -305,3 +305,34 @@ def test_expire_tokens(sm):
     token = sm.admin_token()
     sm.by_name["keycloak"].expire_tokens()
     assert sm.call("keycloak", "GET", CLIENTS, token=token)[0].status == 401
+
+
+def test_keycloak_tokens_are_signed_jwts_with_keycloak_claims(sm):
+    from emulator import jwt_tokens  # pylint: disable=import-outside-toplevel
+    orchestration = sm.info["orchestration_client"]
+    response, payload, dummy = sm.client_token(orchestration["client_id"], orchestration["client_secret"])
+    assert response.status == 200
+    header, claims = jwt_tokens.decode_unverified(payload["access_token"])
+    assert header["alg"] == "RS256"
+    assert claims["iss"] == URLS["keycloak"] + "/auth/realms/camunda-platform"
+    assert claims["aud"] == "orchestration-api" and claims["azp"] == "orchestration"
+    assert claims["client_id"] == "orchestration"  # the claim the Orchestration Cluster reads by default
+    assert claims["preferred_username"] == "service-account-orchestration"
+    assert claims["exp"] - claims["iat"] == 300 and claims["typ"] == "Bearer"
+    response, jwks, dummy = sm.call("keycloak", "GET", "/auth/realms/camunda-platform/protocol/openid-connect/certs")
+    assert response.status == 200 and jwks["keys"][0]["kid"] == header["kid"]
+    admin_claims = jwt_tokens.decode_unverified(sm.admin_token())[1]
+    assert admin_claims["iss"].endswith("/auth/realms/master") and "client_id" not in admin_claims
+
+
+def test_sm_cluster_verifies_keycloak_jwts(sm):
+    orchestration = sm.info["orchestration_client"]
+    token = sm.client_token(orchestration["client_id"], orchestration["client_secret"])[1]["access_token"]
+    assert sm.call("sm_cluster", "GET", "/v2/topology", token=token)[0].status == 200
+    head, body, signature = token.split(".")
+    tampered = "%s.%s.%s" % (head, body, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB"))
+    assert sm.call("sm_cluster", "GET", "/v2/topology", token=tampered)[0].status == 401
+    # An admin (master realm) token is refused by the cluster: wrong issuer.
+    assert sm.call("sm_cluster", "GET", "/v2/topology", token=sm.admin_token())[0].status == 401
+    sm.clock.now += 301
+    assert sm.call("sm_cluster", "GET", "/v2/topology", token=token)[0].status == 401

@@ -67,3 +67,28 @@ def test_batch_quota_leaves_items_unserviced(sn, sandbox):
 def test_batch_bad_body(sn):
     assert sn.request("POST", "/api/now/v1/batch", json={"nope": 1}).status_code == 400
     assert sn.request("GET", "/api/now/v1/batch").status_code == 405
+
+
+def test_batch_api_absent_when_flagged(sn):
+    body = {"batch_request_id": "b", "rest_requests": [_item("1", "GET", "/api/now/table/sys_properties")]}
+    assert sn.request("POST", "/api/now/v1/batch", json=body).status_code == 200  # served by default (§5 VERIFIED)
+    sn.flags(batch_api=False)
+    for path in ("/api/now/v1/batch", "/api/now/batch"):
+        response = sn.request("POST", path, json=body)
+        assert response.status_code == 400
+        assert response.json() == {"error": {"message": "Requested URI does not represent any resource", "detail": None},
+                                   "status": "failure"}
+
+
+def test_sys_plugins_table_absent_when_flagged(sn):
+    body = {"batch_request_id": "b", "rest_requests": [
+        _item("1", "GET", "/api/now/table/v_plugin?sysparm_query=id=com.glide.hub.integrations&sysparm_fields=active"),
+        _item("2", "GET", "/api/now/table/sys_plugins?sysparm_query=source=com.glide.hub.integrations&sysparm_fields=active")]}
+    items = {i["id"]: i for i in sn.request("POST", "/api/now/v1/batch", json=body).json()["serviced_requests"]}
+    assert (items["1"]["status_code"], items["2"]["status_code"]) == (200, 200)
+    sn.flags(sys_plugins_table=False)
+    items = {i["id"]: i for i in sn.request("POST", "/api/now/v1/batch", json=body).json()["serviced_requests"]}
+    assert items["1"]["status_code"] == 200
+    assert items["2"]["status_code"] == 400
+    assert _decode(items["2"])["error"]["message"] == "Invalid table sys_plugins"
+    assert sn.table("sys_plugins").status_code == 400

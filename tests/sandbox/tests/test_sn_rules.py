@@ -45,13 +45,131 @@ def test_default_profile_switched_off(sn):
     assert sn.table("oauth_entity_profile", sysparm_query="oauth_entity=%s" % entity["sys_id"]).json()["result"] == []
 
 
-def test_only_one_default_profile(sn):
+def _second_default(sn):
     entity = _provider(sn)
-    second = sn.create("oauth_entity_profile", {"name": "second", "oauth_entity": entity["sys_id"], "default": "true",
-                                                "grant_type": "client_credentials"}).json()["result"]
-    defaults = sn.table("oauth_entity_profile", sysparm_query="oauth_entity=%s^default=true" % entity["sys_id"],
-                        sysparm_fields="sys_id").json()["result"]
-    assert defaults == [{"sys_id": second["sys_id"]}]
+    response = sn.create("oauth_entity_profile", {"name": "second", "oauth_entity": entity["sys_id"], "default": "true",
+                                                  "grant_type": "client_credentials"})
+    defaults = sn.table("oauth_entity_profile", sysparm_query="oauth_entity=%s^default=true^ORDERBYname" % entity["sys_id"],
+                        sysparm_fields="name").json()["result"]
+    return response, [row["name"] for row in defaults]
+
+
+def test_second_default_profile_refused_by_default(sn):
+    response, defaults = _second_default(sn)
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "Operation Failed"
+    assert "There can be only one default profile" in response.json()["error"]["detail"]
+    assert "'Camunda OAuth default_profile' is already its default profile" in response.json()["error"]["detail"]
+    assert defaults == ["Camunda OAuth default_profile"]
+
+
+def test_second_default_profile_refused_on_update_too(sn):
+    entity = _provider(sn)
+    other = sn.create("oauth_entity_profile", {"name": "other", "oauth_entity": entity["sys_id"], "default": "false",
+                                               "grant_type": "client_credentials"}).json()["result"]
+    assert sn.patch("oauth_entity_profile", other["sys_id"], {"default": "true"}).status_code == 403
+    first = sn.one("oauth_entity_profile", "name=Camunda OAuth default_profile")
+    assert sn.patch("oauth_entity_profile", first["sys_id"], {"default": "false"}).status_code == 200
+    assert sn.patch("oauth_entity_profile", other["sys_id"], {"default": "true"}).status_code == 200
+
+
+def test_second_default_profile_clears_the_other_when_flagged(sn):
+    sn.flags(second_default_profile="clear")
+    response, defaults = _second_default(sn)
+    assert response.status_code == 201
+    assert defaults == ["second"]
+
+
+def test_second_default_profile_kept_when_flagged(sn):
+    sn.flags(second_default_profile="keep")
+    response, defaults = _second_default(sn)
+    assert response.status_code == 201
+    assert defaults == ["Camunda OAuth default_profile", "second"]
+
+
+def test_second_default_profile_flag_values_checked(sn):
+    import pytest  # pylint: disable=import-outside-toplevel
+    from harness import SandboxError  # pylint: disable=import-outside-toplevel
+    with pytest.raises(SandboxError) as err:
+        sn.flags(second_default_profile="sometimes")
+    assert "400" in str(err.value) and "refuse, clear, keep" in str(err.value)
+
+
+def test_values_normalised_when_stored_by_default(sn):
+    created = _provider(sn, active="1", refresh_token_lifespan="8,640,000", access_token_lifespan="1800.0")
+    assert (created["active"], created["refresh_token_lifespan"], created["access_token_lifespan"]) == (
+        "true", "8640000", "1800")
+    again = sn.patch("oauth_entity", created["sys_id"], {"active": "yes"}).json()["result"]
+    assert again["active"] == "true"
+
+
+def test_values_stored_as_sent_when_flagged(sn):
+    sn.flags(normalize_values=False)
+    created = _provider(sn, active="1", refresh_token_lifespan="8,640,000")
+    assert (created["active"], created["refresh_token_lifespan"]) == ("1", "8,640,000")
+    assert _provider(sn, name="typed", active=True)["active"] == "true"
+
+
+def test_sys_scope_ignored_on_insert_by_default(sn):
+    sn.flags(spoke_installed=True)
+    scope = sn.one("sys_scope", "scope=x_camun_camunda")["sys_id"]
+    created = _provider(sn, sys_scope=scope)
+    assert created["sys_scope"] == "global"
+    patched = sn.patch("oauth_entity", created["sys_id"], {"sys_scope": scope}, sysparm_exclude_reference_link="true")
+    assert patched.json()["result"]["sys_scope"] == "global"
+
+
+def test_sys_scope_writable_when_flagged(sn):
+    sn.flags(spoke_installed=True, sys_scope_writable=True)
+    scope = sn.one("sys_scope", "scope=x_camun_camunda")["sys_id"]
+    assert _provider(sn, sys_scope=scope)["sys_scope"] == scope
+
+
+def test_case_sensitive_queries_by_default(sn):
+    _provider(sn, name="camunda oauth")
+    rows = sn.table("oauth_entity", sysparm_query="name=Camunda OAuth", sysparm_fields="name").json()["result"]
+    assert rows == []
+    assert _provider(sn, name="Camunda OAuth")["name"] == "Camunda OAuth"
+
+
+def test_case_insensitive_queries_when_flagged(sn):
+    sn.flags(case_insensitive_queries=True)
+    _provider(sn, name="camunda oauth")
+    for query in ("name=Camunda OAuth", "nameLIKEOAUTH", "nameSTARTSWITHCAMUNDA", "nameINx,CAMUNDA OAUTH"):
+        rows = sn.table("oauth_entity", sysparm_query=query, sysparm_fields="name").json()["result"]
+        assert rows == [{"name": "camunda oauth"}], query
+    assert sn.table("oauth_entity", sysparm_query="name!=CAMUNDA OAUTH^type=oauth_provider").json()["result"] == []
+
+
+def test_connection_name_uniqueness_follows_case_folding(sn):
+    assert sn.create("http_connection", {"name": "Camunda Connection"}).status_code == 201
+    assert sn.create("http_connection", {"name": "camunda connection"}).status_code == 201
+    sn.flags(case_insensitive_queries=True)
+    response = sn.create("http_connection", {"name": "CAMUNDA CONNECTION"})
+    assert response.status_code == 403 and "must be unique" in response.json()["error"]["detail"]
+
+
+def _url_connection(sn, **extra):
+    body = {"name": "url", "url_builder": "true", "protocol": "https", "host": "bru-2.zeebe.camunda.io",
+            "base_path": "/cluster-1", "connection_url": "https://sent.example/other"}
+    body.update(extra)
+    return sn.create("http_connection", body).json()["result"]
+
+
+def test_connection_url_computed_by_default(sn):
+    assert _url_connection(sn)["connection_url"] == "https://bru-2.zeebe.camunda.io/cluster-1"
+    assert _url_connection(sn, name="port", port="443")["connection_url"] == "https://bru-2.zeebe.camunda.io:443/cluster-1"
+    row = _url_connection(sn, name="other-port", port="8443", base_path="v2")
+    assert row["connection_url"] == "https://bru-2.zeebe.camunda.io:8443/v2"
+    patched = sn.patch("http_connection", row["sys_id"], {"host": "jfk-1.zeebe.camunda.io"}).json()["result"]
+    assert patched["connection_url"] == "https://jfk-1.zeebe.camunda.io:8443/v2"
+    # Without the URL builder the instance keeps what was sent.
+    assert _url_connection(sn, name="manual", url_builder="false")["connection_url"] == "https://sent.example/other"
+
+
+def test_connection_url_stored_as_sent_when_flagged(sn):
+    sn.flags(computed_connection_url=False)
+    assert _url_connection(sn)["connection_url"] == "https://sent.example/other"
 
 
 def _alias(sn, multiple=False):

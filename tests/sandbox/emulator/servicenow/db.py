@@ -32,6 +32,7 @@ class Database:
     def __init__(self, data, schema):
         self.data = data
         self.schema = schema
+        self.flags = {}  # the instance's flags (set per request): case folding, value normalisation
         data.setdefault("tables", {})
         data.setdefault("seq", 0)
         if "cipher_key" not in data:
@@ -95,7 +96,8 @@ class Database:
             for clauses in parsed.queries:
                 clauses.append([term])
         q.bind(parsed, lambda field: self.column(table, field) is not None)
-        rows = [row for row in self.rows(table) if q.matches(parsed, row, lambda r, f: self.value_of(table, r, f))]
+        fold = bool(self.flags.get("case_insensitive_queries"))
+        rows = [row for row in self.rows(table) if q.matches(parsed, row, lambda r, f: self.value_of(table, r, f), fold)]
         for field, descending in reversed(parsed.order):
             numeric = self.column(table, field).type in ("integer", "decimal")
             rows.sort(key=lambda r, f=field, n=numeric: q.sort_key(self.value_of(table, r, f), n), reverse=descending)
@@ -129,11 +131,14 @@ class Database:
             value = value.get("value", "")
         if value is None:
             return ""
+        if column.type in ("boolean", "integer") and not self.flags.get("normalize_values", True):
+            # Flag normalize_values off: stored exactly as sent (only Python's True/False become true/false).
+            return "true" if value is True else "false" if value is False else str(value)
         if column.type == "boolean":
-            return "true" if str(value).lower() in ("true", "1") else "false"
+            return "true" if str(value).strip().lower() in ("true", "1", "yes", "on") else "false"
         if column.type == "integer":
             try:
-                return str(int(str(value).replace(",", "")))
+                return str(int(float(str(value).replace(",", "").strip())))
             except ValueError:
                 return "0"
         if column.type == "glide_list" and isinstance(value, list):

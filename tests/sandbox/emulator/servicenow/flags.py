@@ -26,7 +26,32 @@ FLAGS = {
     "spoke_version": ("1.2.0", str, "--sn-spoke-version", "the Camunda Spoke version the Store offers"),
     "install_seconds": (3.0, float, "--sn-install-seconds", "how long a CI/CD install runs before it completes (§3)"),
     "batch_time_quota_ms": (30000, int, "--sn-batch-quota-ms", "Batch API transaction quota; later items are unserviced (§5)"),
+    # Leniency switches (README "Leniency flags"): each default is the strictest variant the reference allows.
+    "batch_api": (True, bool, "--sn-no-batch-api",
+                  "serve the Batch API (§5 VERIFIED); off: POST /api/now/v1/batch answers 400 'Requested URI does not "
+                  "represent any resource', as an instance without it does"),
+    "sys_plugins_table": (True, bool, "--sn-no-sys-plugins-table",
+                          "serve the sys_plugins table (§2.8); off: 400 'Invalid table sys_plugins'"),
+    "second_default_profile": ("refuse", str, "--sn-second-default-profile",
+                               "a second default oauth_entity_profile for one entity (§2.2 'There can be only one "
+                               "default profile'): refuse (403, business-rule abort), clear (the other loses default) "
+                               "or keep (both stay default)"),
+    "normalize_values": (True, bool, "--sn-store-as-sent",
+                         "store booleans as true/false and integers without grouping or decimals, whatever spelling "
+                         "was sent (§4: every value is a string the instance formats); off: stored exactly as sent"),
+    "computed_connection_url": (True, bool, "--sn-no-computed-connection-url",
+                                "http_connection with url_builder=true: the instance computes connection_url as "
+                                "protocol://host[:port]base_path (§6 formula; §7 q3 open); off: stored as sent"),
+    "sys_scope_writable": (False, bool, "--sn-sys-scope-writable",
+                           "a Table API write may set sys_scope (§4 'sys_* fields are generally not writable', "
+                           "'may be read-only or ignored'); off: sys_scope is ignored and an insert lands in the "
+                           "session's application, global"),
+    "case_insensitive_queries": (False, bool, "--sn-case-insensitive",
+                                 "encoded-query values compare case-insensitively, and so do the uniqueness rules (§4 "
+                                 "says values are case-sensitive, the default; many real instances fold case)"),
 }
+
+CHOICES = {"second_default_profile": ("refuse", "clear", "keep")}
 
 
 def defaults():
@@ -40,7 +65,8 @@ def add_arguments(parser):
             # Options are named after the non-default state, so each one just flips its default.
             group.add_argument(option, dest="sn_" + name, action="store_const", const=not default, default=default, help=text)
         else:
-            group.add_argument(option, dest="sn_" + name, type=kind, default=default, help="%s (default %s)" % (text, default))
+            group.add_argument(option, dest="sn_" + name, type=kind, default=default, choices=CHOICES.get(name),
+                               help="%s (default %s)" % (text, default))
 
 
 def from_args(args):
@@ -53,4 +79,7 @@ def coerce(name, value):
     kind = FLAGS[name][1]
     if kind is bool:
         return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
-    return kind(value)
+    value = kind(value)
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ValueError("flag %s must be one of %s, not %r" % (name, ", ".join(CHOICES[name]), value))
+    return value

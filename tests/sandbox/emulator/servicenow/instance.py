@@ -51,6 +51,7 @@ class ServiceNowInstance:
     def handle(self, request):
         with self.lock:
             self.user, self.roles, self.dirty = None, set(), False
+            self.db.flags = self.flags
             cicd.complete_due(self)
             response = self._handle(request)
             if self.dirty:
@@ -155,6 +156,9 @@ class ServiceNowInstance:
         if match:
             version = match.group(1) or "v2"  # the unversioned path is the latest version (§4)
             return table_api.handle(self, request, version, match.group(2), match.group(3))
+        if BATCH_PATH.match(request.path) and not self.flags["batch_api"]:
+            # An instance that does not serve the Batch API answers as for any unknown URI (flag batch_api).
+            return error(400, "Requested URI does not represent any resource", None)
         if BATCH_PATH.match(request.path):
             if request.method != "POST":
                 return error(405, "Method not Supported", "The Batch API accepts POST only")

@@ -171,8 +171,17 @@ def test(term, actual):
     return {">": sign > 0, "<": sign < 0, ">=": sign >= 0, "<=": sign <= 0}[op]
 
 
-def matches(query, row, value_of):
-    """``value_of(row, field)`` gives the row's stored value for a (possibly dot-walked) field."""
+def folded(term):
+    """``term`` with its value in lower case (case-insensitive matching)."""
+    return Term(term.field, term.op, (term.value or "").lower())
+
+
+def matches(query, row, value_of, fold=False):
+    """``value_of(row, field)`` gives the row's stored value for a (possibly dot-walked) field. ``fold``: compare
+    string values case-insensitively (flag ``case_insensitive_queries``)."""
+    if fold:
+        return any(all(any(test(folded(t), (value_of(row, t.field) or "").lower()) for t in clause) for clause in clauses)
+                   for clauses in query.queries)
     return any(all(any(test(t, value_of(row, t.field)) for t in clause) for clause in clauses)
                for clauses in query.queries)
 

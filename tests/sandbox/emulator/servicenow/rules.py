@@ -11,10 +11,21 @@ def _is_connection(db, table):
     return db.schema.is_a(table, "sys_connection")
 
 
+def _same(db, a, b):
+    """Equal names, case-insensitively when the instance folds case (flag case_insensitive_queries)."""
+    if db.flags.get("case_insensitive_queries"):
+        return (a or "").lower() == (b or "").lower()
+    return a == b
+
+
 def before(db, table, new, old):
     """``new`` is the full row as it would be saved; ``old`` the stored row for an update (None on insert)."""
     if _is_connection(db, table):
+        if db.flags.get("computed_connection_url", True) and new.get("url_builder") == "true":
+            new["connection_url"] = computed_connection_url(new)
         return _connection_rules(db, new, old)
+    if table == "oauth_entity_profile":
+        return _default_profile_rule(db, new, old)
     if table == "sys_alias" and not new.get("id"):
         # §2.4: the ID is <scope>.<name>, or just the name in global.
         scope = db.get("sys_scope", new.get("sys_scope") or "global")
@@ -27,7 +38,7 @@ def _connection_rules(db, new, old):
     me = new["sys_id"]
     others = [row for row in db.rows("sys_connection") if row["sys_id"] != me]
     # §2.5 VERIFIED: "Name must be unique on the table."
-    if any(row.get("name") == new.get("name") for row in others):
+    if any(_same(db, row.get("name"), new.get("name")) for row in others):
         return "A connection named '%s' already exists; connection names must be unique" % new.get("name")
     if new.get("active") != "true":
         return None
@@ -51,6 +62,39 @@ def _connection_rules(db, new, old):
     return None
 
 
+def computed_connection_url(row):
+    """What the URL builder computes, by the reference's formula (§6 step 7 [I], §7 q3 open):
+    protocol + "://" + host + (":" + port when a port is set) + base_path (a leading "/" added when missing)."""
+    url = "%s://%s" % ((row.get("protocol") or "https").lower(), row.get("host") or "")
+    port = (row.get("port") or "").strip()
+    if port:
+        url += ":" + port
+    base = row.get("base_path") or ""
+    if base and not base.startswith("/"):
+        base = "/" + base
+    return url + base
+
+
+def _other_defaults(db, row):
+    return [other for other in db.select("oauth_entity_profile", "", [("oauth_entity", row.get("oauth_entity", ""))])[0]
+            if other["sys_id"] != row.get("sys_id") and other.get("default") == "true"]
+
+
+def _default_profile_rule(db, new, old):
+    """§2.2 "There can be only one default profile": with flag second_default_profile=refuse, making a profile the
+    default while the entity has another default one is refused like a business-rule abort."""
+    already_default = old is not None and old.get("default") == "true" and old.get("oauth_entity") == new.get("oauth_entity")
+    if new.get("default") != "true" or already_default:
+        return None
+    if db.flags.get("second_default_profile", "refuse") != "refuse":
+        return None
+    others = _other_defaults(db, new)
+    if others:
+        return ("There can be only one default profile for OAuth provider %s; '%s' is already its default profile"
+                % (new.get("oauth_entity"), others[0].get("name")))
+    return None
+
+
 def after_insert(db, table, row, flags, user):
     if table == "oauth_entity" and row.get("type") == "oauth_provider" and flags["auto_default_profile"]:
         # §2.2 VERIFIED: "The instance auto-creates a default profile for each third-party provider record",
@@ -66,8 +110,10 @@ def after_insert(db, table, row, flags, user):
 
 
 def only_one_default(db, row):
-    """§2.2 "There can be only one default profile": a new default clears the flag on the entity's others."""
-    for other in db.select("oauth_entity_profile", "", [("oauth_entity", row.get("oauth_entity", ""))])[0]:
-        if other["sys_id"] != row["sys_id"] and other.get("default") == "true":
-            other["default"] = "false"
-            other["sys_updated_on"] = now_text()
+    """Flag second_default_profile=clear: a new default clears the flag on the entity's other profiles [I]. With
+    keep both stay default; with refuse (the default) the write never got here."""
+    if db.flags.get("second_default_profile", "refuse") != "clear":
+        return
+    for other in _other_defaults(db, row):
+        other["default"] = "false"
+        other["sys_updated_on"] = now_text()

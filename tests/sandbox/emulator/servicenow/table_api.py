@@ -132,12 +132,20 @@ def _created(ctx, table, row, request):
     return json_response(201, {"result": _format(ctx, table, row, request)}, headers)
 
 
+def _read_only_dropped(ctx, body):
+    """Flag sys_scope_writable off (the default): sys_scope in a write is ignored, as other sys_* columns are (§4)."""
+    if ctx.flags["sys_scope_writable"] or "sys_scope" not in body:
+        return body
+    return {k: v for k, v in body.items() if k != "sys_scope"}
+
+
 def create(ctx, request, table):
     body, problem = _body(request)
     if problem:
         return problem
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Insert"))
+    body = _read_only_dropped(ctx, body)
     row = ctx.db.new_row(table, body, ctx.user, resolve_display=_flag(request, "sysparm_input_display_value"),
                          sys_id=body.get("sys_id") if is_sys_id(body.get("sys_id")) and not ctx.db.get(table, body["sys_id"]) else None)
     reason = rules.before(ctx.db, table, row, None)
@@ -158,7 +166,7 @@ def update(ctx, request, table, sys_id):
         return no_record_single()
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Update"))
-    changes = ctx.db.changes(row, body, resolve_display=_flag(request, "sysparm_input_display_value"))
+    changes = ctx.db.changes(row, _read_only_dropped(ctx, body), resolve_display=_flag(request, "sysparm_input_display_value"))
     candidate = dict(row, **changes)
     reason = rules.before(ctx.db, row["sys_class_name"], candidate, row)
     if reason:
@@ -187,7 +195,7 @@ def handle(ctx, request, version, table, sys_id):
     problem = check_headers(request)
     if problem:
         return problem
-    if not ctx.db.schema.exists(table):
+    if not ctx.db.schema.exists(table) or (table == "sys_plugins" and not ctx.flags["sys_plugins_table"]):
         return invalid_table(table)
     method = request.method
     if sys_id is None:

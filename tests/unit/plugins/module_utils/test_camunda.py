@@ -345,6 +345,12 @@ def test_keycloak_secret_missing_names_the_host_and_realm(fake_http, sleeps):
 @pytest.mark.parametrize("status, hint", [
     (400, "check client_id 'org-client', the audience 'api.cloud.camunda.io' and the token URL"),
     (404, "check the token URL (camunda.oauth_url or the task's token_url)"),
+    # 403: missing or disallowed audience (the credentials were fine); 401: the credentials were not accepted.
+    (403, "the credentials of client 'org-client' were accepted, but it may not request a token for audience "
+          "'api.cloud.camunda.io'; check the audience (camunda.console_audience or camunda.cluster_audience) and that "
+          "the client is granted that API (Console: the client's scopes)"),
+    (401, "check client_id 'org-client' and its client_secret, they were not accepted; a rejected token request is "
+          "never repeated, because the token service locks out addresses that repeat failed requests"),
 ])
 def test_token_hints_do_not_repeat_the_token_url(fake_http, sleeps, status, hint):
     fake_http.add("POST", "/oauth/token", status=status, json={"error": "nope"})

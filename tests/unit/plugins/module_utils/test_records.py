@@ -168,6 +168,60 @@ class TestVerifySaved:
     def test_secret_never_compared_nor_shown(self):
         verify_saved({"sys_id": "1", "client_secret": ""}, {"client_secret": SECRET}, SECRETS)
 
+    @pytest.mark.parametrize("saved, sent", [
+        ("true", True), ("1", True), ("yes", True), ("false", False), ("0", False), ("1", "true"), ("0", "false"),
+        ("8640000", 8640000), ("8,640,000", 8640000), ("1800", "1800"), ("1800", "1,800"), (" 1800 ", 1800),
+        ("1800.0", 1800), ("1800", 1800.0),
+    ])
+    def test_normalised_values_are_the_values_asked_for(self, saved, sent):
+        assert verify_saved({"sys_id": "1", "field": saved}, {"field": sent}) == []
+
+    @pytest.mark.parametrize("saved, sent", [
+        ("false", True), ("0", "true"), ("", True), ("1801", 1800), ("0", 1800), ("abc", 1800), ("1", "yes-please"),
+        ("True", "true-ish"), ("8640000", "8,640,001"), ("password", "client_credentials"),
+    ])
+    def test_rejected_values_still_fail(self, saved, sent):
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "1", "field": saved}, {"field": sent})
+        assert "field is {0!r}, not the".format(saved) in str(err.value)
+
+    def test_booleans_only_compared_as_booleans_when_sent_as_booleans(self):
+        # "1" is not "yes" for a string column; only a bool or "true"/"false" is read as a boolean.
+        with pytest.raises(RecordError):
+            verify_saved({"sys_id": "1", "name": "1"}, {"name": "yes"})
+
+    def test_may_differ_fields_become_notes_not_errors(self):
+        def may_differ(field):
+            return {"sys_scope": "ignored read-only column", "connection_url": "computed"}.get(field)
+        notes = verify_saved({"sys_id": "c1", "sys_scope": "global", "connection_url": "https://h/p", "host": "h"},
+                             {"sys_scope": "abc", "connection_url": "https://h:443/p", "host": "h"},
+                             what="HTTP connection", service="ServiceNow", may_differ=may_differ)
+        assert notes == [
+            "ServiceNow saved connection_url of the HTTP connection c1{where} as 'https://h/p', not the "
+            "'https://h:443/p' sent (computed)",
+            "ServiceNow saved sys_scope of the HTTP connection c1{where} as 'global', not the 'abc' sent (ignored "
+            "read-only column)"]
+        assert verify_saved({"sys_id": "c1"}, {"sys_scope": "abc"}, service="ServiceNow", may_differ=may_differ) == [
+            "ServiceNow did not save sys_scope (ignored read-only column)"]
+        # A field may_differ does not name still fails, even next to accepted ones.
+        with pytest.raises(RecordError) as err:
+            verify_saved({"sys_id": "c1", "sys_scope": "global", "host": "x"}, {"sys_scope": "abc", "host": "h"},
+                         may_differ=may_differ)
+        assert "host is 'x', not the 'h' asked for" in str(err.value) and "sys_scope" not in str(err.value)
+
+    def test_apply_plan_returns_the_notes_as_warnings(self):
+        p = plan(None, {"name": "n", "sys_scope": "abc"})
+        result = apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n", "sys_scope": "global"},
+                            may_differ=lambda field: "read-only" if field == "sys_scope" else None)
+        assert result["warnings"] == ["The server saved sys_scope of the record n1 as 'global', not the 'abc' sent "
+                                      "(read-only)"]
+        located = apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n", "sys_scope": "global"},
+                             may_differ=lambda field: "read-only", where="sn.example.com")
+        assert located["warnings"] == ["The server saved sys_scope of the record n1 on sn.example.com as 'global', not "
+                                       "the 'abc' sent (read-only)"]
+        assert "warnings" not in apply_plan(p, False, create=lambda payload: {"sys_id": "n1", "name": "n",
+                                                                              "sys_scope": "abc"})
+
 
 class TestResult:
     def test_masked(self):
@@ -219,3 +273,27 @@ class TestResult:
     def test_module_result_absent(self):
         p = plan(None, {"name": "x"}, state="absent")
         assert module_result(p, None) == {"changed": False, "diff": {"before": {}, "after": {}}, "record": {}}
+
+
+class TestCaseVariants:
+    ROWS = [{"sys_id": "a1", "name": "camunda oauth"}, {"sys_id": "b2", "name": "Other"}]
+
+    def test_ignored_unless_refused(self):
+        assert find_exact(self.ROWS, {"name": "Camunda OAuth"}) is None
+
+    def test_refused_with_a_sentence_naming_the_variant(self):
+        with pytest.raises(RecordError) as err:
+            find_exact(self.ROWS, {"name": "Camunda OAuth"}, "OAuth provider", refuse_case_variants=True)
+        assert err.value.locate("sn.example.com").message == (
+            "Found the OAuth provider name='camunda oauth' (a1) on sn.example.com, which differs from "
+            "name='Camunda OAuth' only in letter case; the instance matches values case-insensitively, so it is "
+            "neither adopted nor duplicated: rename or delete it, or use its exact name")
+        assert err.value.facts == {"ids": ["a1"]}
+
+    def test_an_exact_match_wins_over_variants(self):
+        rows = self.ROWS + [{"sys_id": "c3", "name": "Camunda OAuth"}]
+        assert find_exact(rows, {"name": "Camunda OAuth"}, refuse_case_variants=True)["sys_id"] == "c3"
+
+    def test_no_variant_reads_as_absent(self):
+        assert find_exact(self.ROWS, {"name": "Camunda"}, refuse_case_variants=True) is None
+        assert find_exact([], {"name": "x"}, refuse_case_variants=True) is None

@@ -444,9 +444,11 @@ class TestBatch:
         assert second["id"] == "cred"
         assert parse_qs(urlsplit(second["url"]).query)["sysparm_query"] == ["name=Camunda Connection"]
 
-    @pytest.mark.parametrize("status", [403, 404])
-    def test_fallback_once_per_run(self, fake_http, sleeps, status):
-        fake_http.add("POST", BATCH, status=status, json={"error": {"message": "Forbidden"}})
+    @pytest.mark.parametrize("status, message", [
+        (400, "Requested URI does not represent any resource"), (403, "Forbidden"), (404, "Not Found")])
+    def test_fallback_once_per_run(self, fake_http, sleeps, status, message):
+        fake_http.add("POST", BATCH, status=status, json={"error": {"message": message, "detail": None},
+                                                          "status": "failure"})
         fake_http.add("GET", "/api/now/table/sys_alias", json={"result": [{"sys_id": "a1"}]})
         fake_http.add("GET", "/api/now/table/oauth_2_0_credentials", json={"result": []})
         c = client(sleeps, username="u", password="p")
@@ -536,6 +538,44 @@ class TestOptionalBatchItems:
         c = client(sleeps, username="u", password="p")
         assert c.batch_get(self.REQUESTS[:2]) == [[], None]
         assert c.batch_get(self.REQUESTS[1:2]) == [None]
+
+    def test_optional_item_of_an_invalid_table_is_none(self, fake_http, sleeps):
+        bodies = {"1": b64({"result": [{"sys_id": "a1"}]}), "2": b64({"result": [{"id": "a"}]}),
+                  "3": b64({"error": {"message": "Invalid table sys_plugins", "detail": None}, "status": "failure"})}
+
+        def answer(call):
+            ids = [item["id"] for item in call.json["rest_requests"]]
+            if len(ids) == 3:
+                return 200, batch_answer(call, bodies, {"3": 400})
+            return 200, batch_answer(call, {"1": bodies["1"], "2": bodies["2"]})
+        fake_http.handle("POST", BATCH, answer)
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS) == [[{"sys_id": "a1"}], [{"id": "a"}], None]
+        assert [len(call.json["rest_requests"]) for call in fake_http.calls] == [3, 2]
+
+    def test_optional_item_of_an_invalid_table_without_the_batch_api(self, fake_http, sleeps):
+        fake_http.add("POST", BATCH, status=400, json={"error": {"message": "Requested URI does not represent any "
+                                                                 "resource", "detail": None}, "status": "failure"})
+        fake_http.add("GET", "/api/now/table/v_plugin", json={"result": [{"id": "a"}]})
+        fake_http.add("GET", "/api/now/table/sys_plugins", status=400, json={"error": {"message": "Invalid table sys_plugins"}})
+        c = client(sleeps, username="u", password="p")
+        assert c.batch_get(self.REQUESTS[1:]) == [[{"id": "a"}], None]
+        assert [(x.method, x.path) for x in fake_http.calls] == [
+            ("POST", BATCH), ("GET", "/api/now/table/v_plugin"), ("GET", "/api/now/table/sys_plugins")]
+
+    def test_a_required_item_of_an_invalid_table_fails(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/now/table/sys_alias", status=400, json={"error": {"message": "Invalid table sys_alias"}})
+        with pytest.raises(TransportError) as err:
+            client(sleeps, username="u", password="p").batch_get(self.REQUESTS[:1])
+        assert err.value.status == 400
+
+    def test_other_400_of_an_optional_item_fails(self, fake_http, sleeps):
+        fake_http.add("GET", "/api/now/table/v_plugin", status=400, json={"error": {"message": "Bad query"}})
+        c = client(sleeps, username="u", password="p")
+        c.batch_unavailable = True
+        with pytest.raises(TransportError) as err:
+            c.batch_get(self.REQUESTS[1:2])
+        assert err.value.status == 400
 
     def test_every_optional_item_refused(self, fake_http, sleeps):
         fake_http.add("GET", "/api/now/table/v_plugin", status=403, json={"error": {"message": "User Not Authorized"}})
@@ -738,3 +778,9 @@ def test_timeout_zero_is_refused():
         sn.ServiceNowClient({"host": "https://sn.example.com", "username": "u", "password": "p", "timeout": 0})
     assert str(err.value) == ("instance.timeout is 0; give the seconds to wait for an answer, more than 0 (default 60), "
                               "nothing was sent.")
+
+
+def test_may_differ_on_save_names_read_only_and_computed_columns():
+    assert sn.may_differ_on_save("sys_scope") == "the instance ignores this read-only system column"
+    assert sn.may_differ_on_save("connection_url") == "the instance computes this column"
+    assert sn.may_differ_on_save("host") is None and sn.may_differ_on_save("active") is None

@@ -113,7 +113,38 @@ def test_find_profile_prefers_the_sys_id_and_checks_the_name_exactly():
     assert mod.find_profile([named_like_id, profile_row()], PROFILE_ID, HOST)["sys_id"] == PROFILE_ID
     assert mod.find_profile([named_like_id], PROFILE_ID, HOST)["sys_id"] == "2" * 32
     with pytest.raises(mod.CredentialError):
+        mod.find_profile([profile_row(name="Camunda OAuth default_profile 2")], "Camunda OAuth default_profile", HOST)
+
+
+def test_a_case_variant_profile_is_refused_not_adopted():
+    with pytest.raises(records.RecordError) as err:
         mod.find_profile([profile_row(name="camunda oauth default_profile")], "Camunda OAuth default_profile", HOST)
+    assert err.value.locate(HOST).message == (
+        "Found the OAuth entity profile (oauth_entity_profile) name='camunda oauth default_profile' ({0}) on "
+        "sn.example.test, which differs from name='Camunda OAuth default_profile' only in letter case; the instance "
+        "matches values case-insensitively, so it is neither adopted nor duplicated: rename or delete it, or use its "
+        "exact name".format(PROFILE_ID))
+
+
+class FoldingInstance(FakeInstance):
+    """An instance that compares query values case-insensitively."""
+
+    def _select(self, table, query, fields, limit):
+        alternatives = [alt.split("=", 1) for alt in query.split("^OR")]
+        rows = [r for r in self.tables.get(table, [])
+                if any((r.get(f) or "").lower() == v.lower() for f, v in alternatives)]
+        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_case_variant_credential_is_neither_adopted_nor_duplicated(state):
+    fake = FoldingInstance(dict(oauth_entity_profile=[profile_row()],
+                                oauth_2_0_credentials=[cred_row(name="camunda connection")]))
+    ensure = mod.ensure_present if state == "present" else mod.ensure_absent
+    with pytest.raises(records.RecordError) as err:
+        ensure(fake, params(state=state), False, HOST)
+    assert "name='camunda connection' ({0})".format(CRED_ID) in str(err.value)
+    assert fake.writes() == []
 
 
 def test_missing_profile_names_it_and_suggests_the_oauth_profile_module():

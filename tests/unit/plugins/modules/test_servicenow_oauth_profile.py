@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile as mod
 
 HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
@@ -190,7 +191,7 @@ def test_find_entity_rejects_a_record_of_another_type():
 
 
 def test_find_entity_matches_the_name_exactly_and_reports_duplicates():
-    assert mod.find_entity([entity_row(name="camunda oauth")], "Camunda OAuth", HOST) is None
+    assert mod.find_entity([entity_row(name="Camunda OAuth 2")], "Camunda OAuth", HOST) is None
     with pytest.raises(records.RecordError) as err:
         mod.find_entity([entity_row(), entity_row(sys_id="1" * 32)], "Camunda OAuth", HOST)
     assert ENTITY_ID in str(err.value) and "1" * 32 in str(err.value)
@@ -448,3 +449,175 @@ def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
         mod.run(FakeModule(params()), fake)
     assert "on sn.example.test;" in str(err.value)
     assert mod.run(FakeModule(params(state="absent")), fake) == dict(changed=False, record={}, diff=dict(before={}, after={}))
+
+
+# -- issue 10: a case-insensitive instance, another default profile, a new client_id ------------------------------
+
+class FoldingInstance(FakeInstance):
+    """An instance that compares query values case-insensitively (many real ones do)."""
+
+    def _match(self, row, query):
+        lowered = dict((k, v.lower() if isinstance(v, str) else v) for k, v in row.items())
+        return FakeInstance._match(self, lowered, query.lower())
+
+    def _value(self, row, field):
+        value = FakeInstance._value(self, row, field)
+        return value.lower() if isinstance(value, str) else value
+
+
+def test_a_case_variant_entity_is_neither_adopted_nor_duplicated():
+    fake = FoldingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")],
+                                oauth_entity_profile=[profile_row(name="camunda oauth default_profile")]))
+    with pytest.raises(records.RecordError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert err.value.locate(HOST).message == (
+        "Found the Application Registry (oauth_entity) name='camunda oauth' ({0}) on sn.example.test, which differs "
+        "from name='Camunda OAuth' only in letter case; the instance matches values case-insensitively, so it is "
+        "neither adopted nor duplicated: rename or delete it, or use its exact name".format(ENTITY_ID))
+    assert fake.writes() == []
+    # The exact name works on the same instance.
+    assert mod.ensure_present(fake, params(name="camunda oauth"), False, HOST)["changed"] is False
+
+
+def test_a_case_variant_profile_of_the_entity_is_refused_too():
+    fake = FoldingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                                oauth_entity_profile=[profile_row(name="CAMUNDA OAUTH DEFAULT_PROFILE")]))
+    with pytest.raises(records.RecordError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert "name='CAMUNDA OAUTH DEFAULT_PROFILE' ({0})".format(PROFILE_ID) in str(err.value)
+    assert fake.writes() == []
+
+
+def test_on_a_case_sensitive_instance_a_variant_is_not_seen_and_the_record_is_created():
+    fake = FakeInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")]))
+    result = mod.ensure_present(fake, params(), False, HOST)
+    assert result["changed"] is True and fake.writes()[0][:2] == ("POST", "oauth_entity")
+
+
+OTHER_ID = "0" * 31 + "9"
+
+
+def with_other_default(our_default="false", **kwargs):
+    fake = in_place(**kwargs)
+    fake.tables["oauth_entity_profile"][0]["default"] = our_default
+    fake.tables["oauth_entity_profile"].append(profile_row(sys_id=OTHER_ID, name="Template profile", default="true"))
+    return fake
+
+
+@pytest.mark.parametrize("our_default", ["false", "true"])
+def test_another_default_profile_is_made_non_default_first_and_shown_in_the_diff(our_default):
+    fake = with_other_default(our_default)
+    result = mod.ensure_present(fake, params(), False, HOST)
+    expected = [("PATCH", "oauth_entity_profile", OTHER_ID, dict(default=False))]
+    if our_default == "false":
+        expected.append(("PATCH", "oauth_entity_profile", PROFILE_ID, dict(default=True)))
+    assert fake.writes() == expected
+    assert result["changed"] is True
+    assert result["diff"]["before"]["other_default_profiles"] == ["Template profile"]
+    assert result["diff"]["after"]["other_default_profiles"] == []
+    assert result["profile"] == dict(sys_id=PROFILE_ID, name="Camunda OAuth default_profile")
+    # Second run: nothing left to change, and no other default profile to report.
+    again = mod.ensure_present(fake, params(), False, HOST)
+    assert again["changed"] is False and "other_default_profiles" not in again["diff"]["before"]
+
+
+def test_another_default_profile_in_check_mode_is_reported_and_left_alone():
+    fake = with_other_default()
+    result = mod.ensure_present(fake, params(), True, HOST)
+    assert fake.writes() == []
+    assert result["changed"] is True
+    assert result["diff"]["before"]["other_default_profiles"] == ["Template profile"]
+
+
+class RefusingInstance(FakeInstance):
+    """Refuses (403, as a business-rule abort) to make a profile the default while another one is; and a rule that
+    makes ``sticky`` the default again right after it was cleared (so the module's own clearing does not help)."""
+
+    sticky = None
+
+    def update(self, table, sys_id, payload, fields=None):
+        if table == "oauth_entity_profile" and payload.get("default") is True:
+            if any(r["default"] == "true" and r["sys_id"] != sys_id for r in self.tables[table]):
+                raise TransportError(
+                    "ServiceNow PATCH /api/now/table/oauth_entity_profile/x on sn.example.test failed with HTTP 403: "
+                    "\"Operation Failed\"; check that the user has the roles for this table.", status=403,
+                    method="PATCH", service_message="Operation Failed",
+                    service_detail="There can be only one default profile for this OAuth provider")
+        out = FakeInstance.update(self, table, sys_id, payload, fields)
+        for row in self.tables[table]:
+            if row["sys_id"] == self.sticky:
+                row["default"] = "true"
+        return out
+
+
+def test_a_refusal_caused_by_another_default_names_it_instead_of_the_roles():
+    fake = RefusingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                                 oauth_entity_profile=[profile_row(default="false"),
+                                                       profile_row(sys_id=OTHER_ID, name="Template profile")]))
+    fake.sticky = OTHER_ID
+    with pytest.raises(mod.ProfileError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert str(err.value) == (
+        "ServiceNow on sn.example.test refused to make 'Camunda OAuth default_profile' the default profile of "
+        "'Camunda OAuth' because 'Template profile' is already its default profile and an OAuth entity can have only "
+        "one; make 'Template profile' non-default or delete it, then run again (ServiceNow said: There can be only one "
+        "default profile for this OAuth provider).")
+    assert "roles" not in str(err.value)
+
+
+def test_a_refusal_without_another_default_keeps_the_transport_sentence():
+    fake = RefusingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                                 oauth_entity_profile=[profile_row(default="false")]))
+
+    def refuse(table, sys_id, payload, fields=None):
+        raise TransportError("ServiceNow PATCH ... failed with HTTP 403: \"Operation Failed\"; check the roles.",
+                             status=403, method="PATCH", service_message="Operation Failed")
+    fake.update = refuse
+    with pytest.raises(TransportError) as err:
+        mod.ensure_present(fake, params(), False, HOST)
+    assert "check the roles" in str(err.value)
+
+
+def test_a_new_client_id_with_on_create_writes_its_secret():
+    fake = in_place()
+    result = mod.ensure_present(fake, params(client_id="new-client"), False, HOST)
+    assert fake.writes() == [("PATCH", "oauth_entity", ENTITY_ID, dict(client_id="new-client", client_secret=SECRET))]
+    assert result["diff"]["after"]["client_secret"] == "********"
+    assert result["diff"]["after"]["client_id"] == "new-client"
+    assert_no_secret(result)
+
+
+def test_a_new_client_id_without_a_secret_fails_before_writing_and_names_the_option():
+    fake = in_place()
+    with pytest.raises(mod.ProfileError) as err:
+        mod.ensure_present(fake, params(client_id="new-client", client_secret=None), False, HOST)
+    assert str(err.value) == (
+        "The client_id of the Application Registry record 'Camunda OAuth' on sn.example.test would change from "
+        "'my-client' to 'new-client' without its secret; set client_secret to the new client's secret (a changed "
+        "client_id is always written together with client_secret), nothing was written.")
+    assert fake.writes() == []
+
+
+def test_the_same_client_id_with_on_create_leaves_the_secret_alone():
+    fake = in_place()
+    assert mod.ensure_present(fake, params(), False, HOST)["changed"] is False
+    assert fake.writes() == []
+
+
+def test_accepted_differences_come_back_as_warnings():
+    fake = in_place(rewrite={"sys_scope": "global"})
+    fake.tables["oauth_entity"][0]["token_url"] = "https://old.example/oauth/token"
+    original = mod.desired_entity
+
+    def with_scope(params_, script_sys_id):
+        out = original(params_, script_sys_id)
+        out["sys_scope"] = "c" * 32
+        return out
+    mod.desired_entity = with_scope
+    try:
+        result = mod.ensure_present(fake, params(), False, HOST)
+    finally:
+        mod.desired_entity = original
+    assert result["warnings"] == [
+        "ServiceNow saved sys_scope of the Application Registry (oauth_entity) {0} on sn.example.test as 'global', not "
+        "the '{1}' sent (the instance ignores this read-only system column)".format(ENTITY_ID, "c" * 32)]
