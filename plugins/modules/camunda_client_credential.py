@@ -107,7 +107,7 @@ options:
   create:
     description:
       - With V(false) the module never creates a client; when the rules need one it fails before writing, saying
-        that ServiceNow holds no usable client (for a run that writes ServiceNow without the client step).
+        that ServiceNow holds no usable client (for a run that would not hand a new secret on to ServiceNow).
     type: bool
     default: true
   prove:
@@ -417,10 +417,10 @@ def refusal_sentence(decision, params, base, where, gens):
 
 
 def no_create_sentence(decision, params, where):
-    return ("ServiceNow instance {0} holds no usable Camunda client on {1} (it holds {2}); the client {3} would have to "
-            "be created, which {4} does: run it in the same run, so ServiceNow receives its secret.").format(
-                word(params, "instance", "the ServiceNow instance"), where,
-                params["held_client_id"] or "none", decision.create, word(params, "create", "create: true"))
+    return ("ServiceNow instance {0} holds no usable Camunda client on {1} (it holds {2}), and the new client {3} is "
+            "created only where ServiceNow receives its secret in the same run: {4}.").format(
+                word(params, "instance", "the ServiceNow instance"), where, params["held_client_id"] or "none",
+                decision.create, word(params, "create", "set create: true and hand the secret on to ServiceNow"))
 
 
 def check_cluster(cluster, params, cluster_id, console_host):

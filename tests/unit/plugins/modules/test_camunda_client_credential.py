@@ -161,11 +161,11 @@ def test_check_mode_predicts_without_writing_and_without_a_placeholder_id():
 def test_create_false_refuses_before_writing_when_a_client_would_be_needed():
     console = FakeConsole([gen(1)])
     with pytest.raises(CamundaError) as err:
-        run(console, create=False, vocabulary={"instance": "sn1", "create": "the camunda_client step"})
+        run(console, create=False, vocabulary={"instance": "sn1", "create": "run both steps"})
     assert str(err.value) == (
-        "ServiceNow instance sn1 holds no usable Camunda client on cluster {0} (it holds none); the client "
-        "{1}-g2 would have to be created, which the camunda_client step does: run it in the same run, so ServiceNow "
-        "receives its secret.".format(CLUSTER, BASE))
+        "ServiceNow instance sn1 holds no usable Camunda client on cluster {0} (it holds none), and the new client "
+        "{1}-g2 is created only where ServiceNow receives its secret in the same run: run both steps.".format(
+            CLUSTER, BASE))
     assert console.writes() == []
 
 
