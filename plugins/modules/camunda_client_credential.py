@@ -423,12 +423,24 @@ def no_create_sentence(decision, params, where):
                 decision.create, word(params, "create", "set create: true and hand the secret on to ServiceNow"))
 
 
+def read_ready_cluster(client, console, cluster_id):
+    """The cluster view; while it is not ready, read it again until camunda.cluster_ready_timeout runs out."""
+    deadline = client.clock() + max(0, int(client.opt("cluster_ready_timeout") or 0))
+    delay = 2.0
+    while True:
+        cluster = cluster_view(console.get_cluster(), cluster_id)
+        if cluster["ready"] or client.clock() + delay > deadline:
+            return cluster
+        client.sleep(delay)
+        delay = min(delay * 2, 15.0)
+
+
 def check_cluster(cluster, params, cluster_id, console_host):
     """Fail before anything is written when the cluster is not ready or too old (SaaS, Console API)."""
     minimum = params["minimum_version"]
     if not cluster["ready"]:
         raise CamundaError("Camunda cluster {0} on {1} is not ready ({2}); the ServiceNow integration needs a healthy "
-                           "cluster: wait for it or resume it in Console.".format(
+                           "cluster: wait for it (camunda.cluster_ready_timeout) or resume it in Console.".format(
                                cluster_id, console_host, cluster["status"] or "unknown status"))
     if minimum and cluster["version"] and version_tuple(cluster["version"]) < version_tuple(minimum):
         raise CamundaError("Camunda cluster {0} on {1} runs Camunda {2}, below the minimum {3} of the ServiceNow "
@@ -484,7 +496,7 @@ def ensure(params, client, check_mode):
             raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it).")
         directory = SaasDirectory(client, cluster_id, params["permissions"] or [])
         if params["state"] == "present":
-            cluster = cluster_view(directory.console.get_cluster(), cluster_id)
+            cluster = read_ready_cluster(client, directory.console, cluster_id)
             check_cluster(cluster, params, cluster_id, directory.console.host)
         rows = directory.rows()
     gens = pairing.generations(rows, base)

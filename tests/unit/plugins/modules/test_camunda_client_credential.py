@@ -70,7 +70,9 @@ class FakeConsole:
 
 class Client(CamundaClient):
     def __init__(self, console, **options):
-        super(Client, self).__init__(dict({"cluster_api_url": "https://cluster.test"}, **options))
+        self.now = [1000.0]
+        super(Client, self).__init__(dict({"cluster_api_url": "https://cluster.test"}, **options),
+                                     sleep=lambda s: self.now.__setitem__(0, self.now[0] + s), clock=lambda: self.now[0])
         self.fake = console
 
     def console(self, cluster_id):
@@ -176,7 +178,7 @@ def test_create_false_with_a_trusted_pair_is_fine():
 
 @pytest.mark.parametrize("doc, message", [
     (cluster_doc(ready=False), "Camunda cluster {0} on console.test is not ready (Suspended); the ServiceNow integration "
-                               "needs a healthy cluster: wait for it or resume it in Console."),
+                               "needs a healthy cluster: wait for it (camunda.cluster_ready_timeout) or resume it in Console."),
     (cluster_doc(version="8.5.1"), "Camunda cluster {0} on console.test runs Camunda 8.5.1, below the minimum 8.6 of "
                                    "the ServiceNow integration: update it in Console."),
 ])
@@ -349,3 +351,15 @@ def test_sm_absent():
     keycloak = FakeKeycloak([{"clientId": BASE + "-g1", "id": "u1"}])
     result, _w = mod.ensure(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
     assert result["deleted"] == [BASE + "-g1"] and keycloak.clients == []
+
+
+def test_a_cluster_that_becomes_ready_is_waited_for():
+    console = FakeConsole(cluster=cluster_doc(ready=False))
+    reads = []
+
+    def get_cluster():
+        reads.append(1)
+        return cluster_doc(ready=len(reads) >= 3)
+    console.get_cluster = get_cluster
+    result = run(console)
+    assert len(reads) == 3 and result["cluster"]["ready"] is True and result["created"] is True
