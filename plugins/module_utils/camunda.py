@@ -186,6 +186,29 @@ def version_tuple(version):
     return tuple(parts)
 
 
+CLUSTER_VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)")
+
+
+def cluster_view(data, cluster_id):
+    """The few cluster facts a preflight needs, from the Console API's cluster document: id, name, region and
+    regional host (from its Zeebe link), version (from its generation name), status and ready."""
+    data = data if isinstance(data, dict) else {}
+    links = data.get("links") if isinstance(data.get("links"), dict) else {}
+    status = data.get("status") if isinstance(data.get("status"), dict) else {}
+    generation = data.get("generation") if isinstance(data.get("generation"), dict) else {}
+    address = parse_zeebe_address(links.get("zeebe")) or {}
+    version = CLUSTER_VERSION_RE.search(str(generation.get("name") or ""))
+    return {
+        "id": data.get("uuid") or cluster_id,
+        "name": data.get("name"),
+        "region": address.get("region"),
+        "host": address.get("host"),
+        "version": version.group(1) if version else None,
+        "status": status.get("zeebeStatus") or status.get("ready"),
+        "ready": status.get("ready") in (True, "Healthy") or status.get("zeebeStatus") == "Healthy",
+    }
+
+
 def console_error(response):
     """The Console API's own words: its error body is ``{statusCode, message, error}`` where ``message`` is the
     sentence (or a list of them) and ``error`` only the reason phrase; other shapes go to the generic parser."""

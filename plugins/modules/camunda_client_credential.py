@@ -9,43 +9,44 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: camunda_client_credential
-short_description: Ensure a Camunda cluster API client (the credential ServiceNow uses) exists
+short_description: The Camunda cluster API client a ServiceNow instance uses, by the generation rules
 version_added: 0.1.0
 description:
   - Step 1 of the Camunda side of Camunda's ServiceNow "Setup & configuration" guide, an API client of the cluster
-    for ServiceNow connectivity, with everything the ServiceNow OAuth profile and connection need (token URL,
-    audience, region host, base path, cluster REST URL).
-  - B(SaaS) (O(camunda.deployment=saas)), through the Console (Administration) API. The client is found by its
-    exact O(name) among the cluster's clients. It is created with O(permissions) when absent. Camunda shows a
-    client's secret only once, so RV(client_secret) is returned B(only when the client is created) (or
-    rotated); store it right away (for example in the ServiceNow OAuth profile in the same play, or in a vault).
-  - B(Rotation on SaaS.) Client names are unique per cluster and a client cannot be renamed, so O(rotate=true)
-    creates the new client as V(<name>-r<UTC timestamp YYYYMMDDHHMMSS>) (for example V(servicenow-r20250102030405)),
-    returns its secret, and deletes the previous client only after the creation succeeded. From then on the
-    module manages the newest client of the family (the client named exactly O(name) and its
-    V(<name>-r<timestamp>) successors); older family members left by an interrupted rotation are deleted on the
-    next run. O(state=absent) deletes the whole family.
-  - A 400 "Client names must be unique" on creation means another run created the client meanwhile; the module
-    looks again and adopts it (its secret is then not available).
-  - The Console API has no update call. When an existing client's permissions differ from O(permissions) the
-    module warns and leaves it; use O(rotate=true) to replace it.
-  - B(Self-Managed) (O(camunda.deployment=self_managed)), through the Keycloak admin API of
-    O(camunda.keycloak_realm). The client is found by its C(clientId) (= O(name)) and created as a confidential
-    client with service accounts enabled and an audience mapper for O(audience). Keycloak can read a secret
-    again, so RV(client_secret) is always returned. O(rotate=true) regenerates the secret (the old secret stops
-    working at once). On Camunda 8.8 and later, grant the client its authorizations in the Orchestration Cluster
-    Identity afterwards.
+    for ServiceNow connectivity, and everything the ServiceNow OAuth profile and connection need.
+  - B(Generations.) Camunda shows a client secret once and a client cannot be renamed, so the module names the
+    clients of O(name) C(<name>-g<N>) (C(-g1), C(-g2), ...) and is told which client id ServiceNow holds
+    (O(held_client_id)). The rules live in C(plugins/module_utils/pairing.py).
+  - If ServiceNow holds one of the generations, the pair is trusted and nothing changes. Every other generation is
+    an orphan of an interrupted run and is deleted (O(delete_orphans)). With no trusted generation the next one is
+    created and RV(client_secret) returned; ServiceNow must then receive it. O(rotate=true) creates the next
+    generation even so; the trusted one becomes RV(previous) and is deleted when the module runs again with the new
+    client id held (it is then an orphan), so ServiceNow never holds a deleted client.
+  - O(mode=shared) uses one client, the newest generation, for every ServiceNow instance of the cluster. Only the
+    cluster's leader (O(leader=true)) creates and deletes; an instance that does not hold the client needs its secret
+    (created in this run or given as O(client_secret)), else the module fails before anything is written.
+  - B(SaaS) through the Console (Administration) API; the cluster is read first and the module fails before
+    writing anything when it is not ready or older than O(minimum_version). B(Self-Managed) through the Keycloak
+    admin API of O(camunda.keycloak_realm) (confidential clients with service accounts and an audience mapper);
+    Keycloak shows a secret again, so it is always known there and used for the proof.
+  - B(Connectivity proof.) When the secret is known (created in this run, given, or read from Keycloak) the module
+    fetches a token for the client from the configured token service and calls the cluster's C(GET /v2/topology)
+    before returning, so ServiceNow is only written with a client that works. For a trusted SaaS pair the secret
+    cannot be read back; RV(not_proven) says so.
+  - A create whose reply was lost (a 5xx, a timeout, a dropped connection) is looked up by name; a client that was
+    made anyway is deleted (its secret is unknown) and the client is created again, once, in the same run.
 author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
+  - camunda.servicenow.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads happen in check mode; nothing is written and no secret is returned.
+    details: Reads happen in check mode; nothing is written, nothing is proven and no secret is returned.
   diff_mode:
     support: full
-    description: The diff shows the client's name, id and permissions, never its secret.
+    details: The diff shows the generations' names before and after, never a secret.
 options:
   cluster_id:
     description:
@@ -53,35 +54,95 @@ options:
     type: str
   name:
     description:
-      - The client's name (SaaS) or C(clientId) (Self-Managed). No whitespace, at most 50 characters
-        (34 when O(rotate=true) on SaaS, to leave room for the rotation suffix).
+      - The base name of the clients; generation N is named C(<name>-g<N>). At most 45 letters, digits, C(.), C(_) or
+        C(-), so that a generation's name stays within Camunda's 50 characters.
     type: str
     required: true
+  held_client_id:
+    description:
+      - The client id ServiceNow's OAuth profile holds (empty when it holds none), as
+        M(camunda.servicenow.servicenow_spoke_info) returns it with its O(camunda.servicenow.servicenow_spoke_info#module:oauth_profile) option.
+    type: str
+    default: ""
+  mode:
+    description:
+      - V(per_instance) gives each ServiceNow instance its own generations; V(shared) one client per cluster.
+    type: str
+    choices: [per_instance, shared]
+    default: per_instance
+  leader:
+    description:
+      - With O(mode=shared), whether this instance is the one that creates and deletes the cluster's shared client.
+        Other instances only use it.
+    type: bool
+    default: true
+  cluster_held_client_ids:
+    description:
+      - With O(mode=shared), the client ids every ServiceNow instance of the cluster holds (a generation nobody
+        holds is an orphan when O(limited=false) and no O(client_secret) is given).
+    type: list
+    elements: str
+    default: []
+  limited:
+    description:
+      - With O(mode=shared), the run does not cover every instance of the cluster (C(--limit)): no generation is an
+        orphan then, another instance may hold it.
+    type: bool
+    default: false
+  client_secret:
+    description:
+      - The secret of the existing (shared) client, for an instance that does not hold it yet (from a vault, or the
+        leader's RV(client_secret) of this run). Marks the newest generation as in use.
+    type: str
+  rotate:
+    description:
+      - Create the next generation although ServiceNow holds a working one (see the description).
+    type: bool
+    default: false
+  delete_orphans:
+    description:
+      - Delete orphaned generations; with V(false) they are kept and returned in RV(orphans_kept).
+    type: bool
+    default: true
+  create:
+    description:
+      - With V(false) the module never creates a client; when the rules need one it fails before writing, saying
+        that ServiceNow holds no usable client (for a run that would not hand a new secret on to ServiceNow).
+    type: bool
+    default: true
+  prove:
+    description:
+      - Prove a client whose secret is known against the cluster (C(GET /v2/topology)) before returning.
+    type: bool
+    default: true
+  minimum_version:
+    description:
+      - The lowest Camunda version accepted, for the cluster (SaaS, Console API) and for the proof.
+    type: str
+    default: "8.6"
   permissions:
     description:
-      - SaaS only. Permissions of a new client.
-      - The default V(Zeebe) is what the Camunda Spoke needs (the Orchestration Cluster API, called C(Zeebe) in
-        the Console API) and is accepted by Camunda 8.6 to 8.8 clusters.
-      - An empty list creates the client with all permissions available (the Console API's own default).
+      - SaaS only. Permissions of a new client. The default V(Zeebe) is the Orchestration Cluster API the Camunda
+        Spoke needs; an empty list creates the client with all permissions (the Console API's own default).
     type: list
     elements: str
     default: [Zeebe]
   audience:
     description:
-      - The audience ServiceNow requests tokens for, returned as RV(audience).
-      - When not set, O(camunda.cluster_audience), which defaults to V(zeebe.camunda.io) on SaaS and
-        V(orchestration-api) on Self-Managed. On Self-Managed the client gets an audience mapper for it.
+      - The audience ServiceNow requests tokens for, returned as RV(audience). Default O(camunda.cluster_audience)
+        (V(zeebe.camunda.io) on SaaS, V(orchestration-api) on Self-Managed). On Self-Managed a new client gets an
+        audience mapper for it.
     type: str
-  rotate:
+  vocabulary:
     description:
-      - Replace the client's secret. On SaaS a new client replaces the old one (see the description for its
-        name); on Self-Managed the secret is regenerated.
-      - The task then reports C(changed) on every run; use it with a condition.
-    type: bool
-    default: false
+      - How the module's failure sentences name things for a caller that wraps it (the C(camunda.servicenow.setup)
+        role names its own variables). Keys C(client_secret), C(rotate), C(instance) (the ServiceNow instance),
+        C(create) (what creates the client in that caller).
+    type: dict
+    default: {}
   state:
     description:
-      - V(present) ensures the client exists, V(absent) deletes it (on SaaS with every rotated successor).
+      - V(present) applies the rules; V(absent) deletes every generation of O(name).
     type: str
     choices: [present, absent]
     default: present
@@ -90,108 +151,96 @@ notes:
     needs the C(manage-clients) role on Self-Managed.
   - Run the task with C(no_log=true); RV(client_secret) is a secret.
 seealso:
-  - module: camunda.servicenow.camunda_cluster_info
+  - module: camunda.servicenow.camunda_client_info
+  - module: camunda.servicenow.servicenow_oauth_profile
   - module: camunda.servicenow.camunda_token
-  - module: camunda.servicenow.camunda_connector_secret
   - name: Camunda docs, manage API clients
     description: Creating cluster API clients in Console.
     link: https://docs.camunda.io/docs/components/console/manage-clusters/manage-api-clients/
 """
 
 EXAMPLES = r"""
-- name: Ensure the ServiceNow API client of the cluster exists (SaaS)
+- name: The client ServiceNow uses (created, or the one it holds)
   camunda.servicenow.camunda_client_credential:
     camunda:
       client_id: "{{ camunda_org_client_id }}"
       client_secret: "{{ camunda_org_client_secret }}"
     cluster_id: 6b6b3969-a65c-4bdd-905e-c29102eebded
-    name: servicenow
+    name: servicenow-dev12345
+    held_client_id: "{{ preflight.oauth_profile.client_id }}"
   register: camunda_client
   no_log: true
 
-- name: Rotate its secret (creates servicenow-r<timestamp>, then deletes the old client)
+- name: Hand it to ServiceNow (the secret only when ServiceNow must receive it)
+  camunda.servicenow.servicenow_oauth_profile:
+    client_id: "{{ camunda_client.client_id }}"
+    client_secret: "{{ camunda_client.client_secret | default(omit) }}"
+    update_secret: always
+    token_url: "{{ camunda_client.token_url }}"
+  register: profile
+
+- name: Rotation, last step - ServiceNow holds the new client, the previous generation is now an orphan
   camunda.servicenow.camunda_client_credential:
     cluster_id: 6b6b3969-a65c-4bdd-905e-c29102eebded
-    name: servicenow
-    rotate: true
-  register: camunda_client
-  no_log: true
+    name: servicenow-dev12345
+    held_client_id: "{{ profile.record.client_id }}"
 
-- name: Self-Managed, Keycloak realm camunda-platform
-  camunda.servicenow.camunda_client_credential:
-    camunda:
-      deployment: self_managed
-      keycloak_url: https://keycloak.example.com/auth
-      keycloak_admin_username: admin
-      keycloak_admin_password: "{{ keycloak_admin_password }}"
-      cluster_api_url: https://camunda.example.com/orchestration
-    name: servicenow
-  register: camunda_client
-  no_log: true
-
-- name: Remove the client
+- name: Remove every generation
   camunda.servicenow.camunda_client_credential:
     cluster_id: 6b6b3969-a65c-4bdd-905e-c29102eebded
-    name: servicenow
+    name: servicenow-dev12345
     state: absent
 """
 
 RETURN = r"""
 client_id:
-  description: The OAuth client id (on SaaS of the newest client of the family).
+  description: The client id ServiceNow is to hold. Empty in check mode when the client would be created.
   returned: when O(state=present)
   type: str
   sample: 9WoCAA~Fh9Gs.0s~sSB-w4yBBTdTe~Mq
 client_secret:
   description:
-    - The client's secret. B(Sensitive); run the task with C(no_log=true).
-    - SaaS, only when the client was created or rotated in this run (Camunda never shows it again).
-      Self-Managed, always. Never in check mode.
+    - The client's secret, B(only when ServiceNow must receive it) (created or rotated in this run, or the given
+      O(client_secret) of a shared client ServiceNow does not hold yet). B(Sensitive); run the task with C(no_log).
   returned: see description
   type: str
   sample: "(secret)"
 name:
-  description: The client's name (on SaaS it carries the rotation suffix after a rotation).
+  description: The client's name, C(<name>-g<N>).
   returned: when O(state=present)
   type: str
-  sample: servicenow
-previous_client_id:
-  description: The client id that a SaaS rotation deleted.
-  returned: when a SaaS rotation happened
+  sample: servicenow-dev12345-g2
+pairing:
+  description: V(trusted) (ServiceNow holds it), V(created), V(rotated), V(supplied) (a shared client whose secret was given).
+  returned: when O(state=present)
   type: str
-  sample: 2OGPrPG5~ZHh2tCDz3_M7e6ELwkPZT7V
-cluster_id:
-  description: The cluster's id (SaaS).
-  returned: when O(state=present) on SaaS
-  type: str
-  sample: 6b6b3969-a65c-4bdd-905e-c29102eebded
-region:
-  description: The region id, read from the client's C(ZEEBE_ADDRESS).
-  returned: when O(state=present) on SaaS and known
-  type: str
-  sample: bru-2
-host:
-  description: The host of the cluster REST API (the ServiceNow connection's C(Host)).
-  returned: when O(state=present) and known
-  type: str
-  sample: bru-2.zeebe.camunda.io
-base_path:
-  description: The path of the cluster REST API on O(camunda.cluster_api_url) or RV(host) (the ServiceNow connection's C(Base path)).
-  returned: when O(state=present) and known
-  type: str
-  sample: /6b6b3969-a65c-4bdd-905e-c29102eebded
-cluster_rest_url:
-  description: The cluster REST API base URL (without C(/v2)).
-  returned: when O(state=present) and known
-  type: str
-  sample: https://bru-2.zeebe.camunda.io/6b6b3969-a65c-4bdd-905e-c29102eebded
-zeebe_address:
-  description: C(ZEEBE_ADDRESS) of the client as Console reports it.
-  returned: when O(state=present) on SaaS and known
-  type: str
-  sample: 6b6b3969-a65c-4bdd-905e-c29102eebded.bru-2.zeebe.camunda.io:443
+  sample: trusted
+created:
+  description: Whether the client was created in this run (would be, in check mode).
+  returned: when O(state=present)
+  type: bool
+  sample: false
+previous:
+  description: The generations a rotation replaces; delete them by running the module again once ServiceNow holds the new client.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [servicenow-dev12345-g1]
+orphans_kept:
+  description: Orphaned generations kept because O(delete_orphans=false).
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: []
+deleted:
+  description: Names of the generations deleted in this run (would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [servicenow-dev12345-g3]
 token_url:
-  description: The token endpoint the client uses (the ServiceNow OAuth profile's C(Token URL)).
+  description: The token endpoint for the client (the ServiceNow OAuth profile's C(Token URL)) - the configured token
+    service, O(camunda.oauth_url), on Self-Managed the realm's endpoint unless O(camunda.oauth_url) is set.
   returned: when O(state=present)
   type: str
   sample: https://login.cloud.camunda.io/oauth/token
@@ -200,221 +249,126 @@ audience:
   returned: when O(state=present)
   type: str
   sample: zeebe.camunda.io
-permissions:
-  description: The client's permissions (SaaS).
+host:
+  description: The ServiceNow connection's C(Host) - SaaS C(<region>.zeebe.camunda.io), Self-Managed the host of
+    O(camunda.cluster_api_url).
+  returned: when O(state=present) and known
+  type: str
+  sample: bru-2.zeebe.camunda.io
+port:
+  description: The connection's port when O(camunda.cluster_api_url) names one (Self-Managed).
+  returned: when O(state=present) and known
+  type: int
+  sample: 8443
+base_path:
+  description: The connection's C(Base path) - SaaS C(/<clusterId>), Self-Managed the path of O(camunda.cluster_api_url).
+  returned: when O(state=present) and known
+  type: str
+  sample: /6b6b3969-a65c-4bdd-905e-c29102eebded
+cluster_rest_url:
+  description: The cluster REST API base URL the proof calls (without C(/v2)).
+  returned: when O(state=present) and known
+  type: str
+  sample: https://bru-2.zeebe.camunda.io/6b6b3969-a65c-4bdd-905e-c29102eebded
+cluster:
+  description: SaaS, the cluster as Console reports it (id, name, region, host, version, status, ready).
   returned: when O(state=present) on SaaS
-  type: list
-  elements: str
-  sample: [Zeebe]
-deleted_client_ids:
-  description: Client ids deleted in this run (state absent, rotation, leftovers of an interrupted rotation).
-  returned: always
-  type: list
-  elements: str
-  sample: []
+  type: dict
+  sample: {"id": "6b6b3969-a65c-4bdd-905e-c29102eebded", "region": "bru-2", "version": "8.8.0", "ready": true}
+gateway_version:
+  description: The gateway version the proof read.
+  returned: when the client was proven
+  type: str
+  sample: 8.8.0
+proven:
+  description: What was proven, one sentence.
+  returned: when O(state=present)
+  type: str
+  sample: client servicenow-dev12345-g1 called cluster https://bru-2.zeebe.camunda.io/6b6b... (Camunda 8.8.0)
+not_proven:
+  description: What could not be proven (empty when everything was).
+  returned: when O(state=present)
+  type: str
+  sample: ""
 diff:
-  description: Before and after of the client's name, id and permissions (never the secret).
+  description: The generations before and after (names only, never a secret).
   returned: always
   type: dict
-  sample: {"before": {}, "after": {"name": "servicenow", "permissions": ["Zeebe"]}}
+  sample: {"before": {"clients": ["servicenow-g1"]}, "after": {"clients": ["servicenow-g1", "servicenow-g2"]}}
 """
-
-import datetime
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import pairing
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, saas_cluster_rest_url,
-    split_rest_url)
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import plan
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view, get_topology, host_of,
+    saas_cluster_rest_url, split_rest_url, version_tuple)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
-ROTATION_SUFFIX_LEN = 16  # "-r" + YYYYMMDDHHMMSS
-MAX_NAME = 50
+# A create whose reply may have been lost after the server committed: look the name up, then decide.
+LOST_REPLY_STATUSES = (None, 500, 502, 503, 504)
 
 
-def validate_name(name, rotate, deployment):
-    """None when ``name`` is usable, else the reason."""
-    if not name or re.search(r"\s", name):
-        return "name {0!r} must be non-empty and contain no whitespace".format(name)
-    limit = MAX_NAME - ROTATION_SUFFIX_LEN if rotate and deployment != SELF_MANAGED else MAX_NAME
-    if len(name) > limit:
-        return "name {0!r} has {1} characters; at most {2} are allowed{3}".format(
-            name, len(name), limit, " with rotate=true (the rotation suffix takes 16)" if limit < MAX_NAME else "")
-    return None
+def word(params, key, default):
+    return (params.get("vocabulary") or {}).get(key) or default
 
 
-def rotation_name(name, now):
-    """The name of a rotated successor: ``<name>-r<YYYYMMDDHHMMSS>`` (UTC)."""
-    stamp = datetime.datetime.fromtimestamp(int(now), tz=datetime.timezone.utc).strftime("%Y%m%d%H%M%S")
-    return "{0}-r{1}".format(name, stamp)
+class SaasDirectory:
+    """The cluster's clients through the Console API."""
+
+    def __init__(self, client, cluster_id, permissions):
+        self.client = client
+        self.cluster_id = cluster_id
+        self.permissions = permissions
+        self.console = client.console(cluster_id)
+        self.where = "cluster {0}".format(cluster_id)
+
+    def rows(self):
+        return self.console.list_clients()
+
+    def create(self, name):
+        created = self.console.create_client(name, self.permissions)
+        secret = created.get("clientSecret")
+        self.client.add_secret(secret)
+        return created.get("clientId"), secret
+
+    def delete(self, gen):
+        self.console.delete_client(gen["client_id"])
+
+    def secret(self, gen):
+        return None  # the Console never shows a secret again
 
 
-def family(clients, name):
-    """The clients of ``name``'s family, oldest first: the client named exactly ``name``, then its rotated
-    successors ``<name>-rYYYYMMDDHHMMSS`` by timestamp. The last one is the current client."""
-    pattern = re.compile(r"^" + re.escape(name) + r"-r(\d{14})$")
-    members = []
-    for client in clients or []:
-        if not isinstance(client, dict):
-            continue
-        cname = client.get("name")
-        if cname == name:
-            members.append(("", client))
-        else:
-            match = pattern.match(cname or "")
-            if match:
-                members.append((match.group(1), client))
-    members.sort(key=lambda item: item[0])
-    return [client for _stamp, client in members]
+class KeycloakDirectory:
+    """The realm's clients through the Keycloak admin API (``clientId`` = name; secrets readable)."""
 
+    def __init__(self, client, audience):
+        self.client = client
+        self.audience = audience
+        self.keycloak = client.keycloak()
+        self.where = "Keycloak realm {0}".format(self.keycloak.realm)
+        self._uuids = {}
 
-def client_view(client):
-    if not client:
-        return None
-    return {"name": client.get("name"), "client_id": client.get("clientId"),
-            "permissions": sorted(client.get("permissions") or [])}
+    def rows(self, prefix=None):
+        rows = self.keycloak.list_clients(prefix)
+        for row in rows:
+            self._uuids[row.get("clientId")] = row.get("id")
+        return [{"name": row.get("clientId"), "clientId": row.get("clientId")} for row in rows]
 
+    def create(self, name):
+        representation = sm_representation(name)
+        representation["protocolMappers"] = [audience_mapper(self.audience)]
+        uuid = self.keycloak.create_client(representation)
+        if not uuid:
+            uuid = (self.keycloak.find_client(name) or {}).get("id")
+        self._uuids[name] = uuid
+        return name, self.keycloak.get_secret(uuid, name)
 
-def saas_connection(client, cluster_id, details, options, audience):
-    """What ServiceNow needs, from the Console's connection details (``details`` may be None in check mode)."""
-    # The configured token service (camunda.oauth_url), never the Console's ZEEBE_AUTHORIZATION_SERVER_URL: the
-    # Console reports the public SaaS URL, which is wrong behind a proxy, on a mirror or in another environment.
-    out = {"cluster_id": cluster_id, "audience": audience, "token_url": options.token_url()}
-    details = details or {}
-    address = details.get("ZEEBE_ADDRESS")
-    parsed = parse_zeebe_address(address) if address else None
-    if address:
-        out["zeebe_address"] = address
-    region = parsed["region"] if parsed else None
-    if region:
-        out["region"] = region
-    api_url = options.opt("cluster_api_url")
-    rest_url = saas_cluster_rest_url(cluster_id, region, api_url)
-    if rest_url:
-        out["cluster_rest_url"] = rest_url
-        out["host"], out["base_path"] = split_rest_url(rest_url)
-    if client:
-        out["client_id"] = client.get("clientId")
-        out["name"] = client.get("name")
-        out["permissions"] = list(client.get("permissions") or [])
-    return out
+    def delete(self, gen):
+        self.keycloak.delete_client(self._uuids.get(gen["client_id"]), gen["client_id"])
 
-
-def is_unique_violation(err):
-    return err.status == 400 and "unique" in str(err).lower()
-
-
-def ensure_saas(params, client, check_mode, now):
-    """The SaaS logic; returns the module result (without ``failed``)."""
-    cluster_id = params["cluster_id"]
-    name = params["name"]
-    permissions = params["permissions"] or []
-    audience = params["audience"] or client.cluster_audience()
-    console = client.console(cluster_id)
-    members = family(console.list_clients(), name)
-    current = members[-1] if members else None
-    stale = members[:-1]
-    warnings = []
-    result = {"changed": False, "deleted_client_ids": []}
-
-    if params["state"] == "absent":
-        before = {"clients": [client_view(m) for m in members]} if members else {}
-        result["diff"] = {"before": before, "after": {}}
-        if members:
-            result["changed"] = True
-            for member in members:
-                if not check_mode:
-                    console.delete_client(member["clientId"])
-                result["deleted_client_ids"].append(member["clientId"])
-        return result, warnings
-
-    desired = {"name": name if current is None else current.get("name")}
-    if permissions:
-        desired["permissions"] = sorted(permissions)
-    the_plan = plan(client_view(current), desired, state="present")
-    created = None
-    previous = None
-    if current is None or params["rotate"]:
-        new_name = name if current is None else rotation_name(name, now)
-        after = {"name": new_name, "permissions": sorted(permissions) if permissions else "(all)"}
-        result["diff"] = {"before": client_view(current) or {}, "after": after}
-        result["changed"] = True
-        if check_mode:
-            connection = saas_connection(None, cluster_id, None, client, audience)
-            connection.update({"name": new_name, "permissions": list(permissions)})
-            result.update(connection)
-            if current is not None:
-                result["previous_client_id"] = current.get("clientId")
-                result["deleted_client_ids"] = [m.get("clientId") for m in members]
-            return result, warnings
-        try:
-            created = console.create_client(new_name, permissions)
-        except CamundaError as err:
-            if not is_unique_violation(err):
-                raise
-            adopted = [c for c in console.list_clients() if c.get("name") == new_name]
-            if not adopted:
-                raise
-            warnings.append("API client {0!r} of cluster {1} on {2} was created by someone else while this task ran; it "
-                            "was adopted, so its secret is not available here".format(new_name, cluster_id, console.host))
-            created = None
-            current_new = adopted[0]
-        else:
-            client.add_secret(created.get("clientSecret"))
-            current_new = {"clientId": created.get("clientId"), "name": created.get("name") or new_name,
-                           "permissions": created.get("permissions") or list(permissions)}
-        previous = current
-        current = current_new
-        stale = members  # every older member (the previous client included) goes once the new one exists
-    else:
-        result["diff"] = the_plan.diff
-        if permissions and sorted(current.get("permissions") or []) != sorted(permissions):
-            warnings.append("API client {0!r} of cluster {1} on {2} has permissions {3}, not {4}; the Console API cannot "
-                            "change them, set rotate: true to replace the client".format(
-                                current.get("name"), cluster_id, console.host,
-                                ", ".join(sorted(current.get("permissions") or [])), ", ".join(sorted(permissions))))
-        if stale:
-            result["diff"] = {"before": {"clients": [client_view(m) for m in members]},
-                              "after": {"clients": [client_view(current)]}}
-
-    for member in stale:
-        if check_mode:
-            result["deleted_client_ids"].append(member.get("clientId"))
-            result["changed"] = True
-            continue
-        try:
-            console.delete_client(member["clientId"])
-        except CamundaError as err:
-            if created is None:
-                raise
-            # The new secret must still reach the user: warn instead of failing after a creation.
-            # The reason names the call and the Console host (its transport sentence), so the context does not.
-            warnings.append("API client {0!r} of cluster {1} was created, but deleting the previous client {2!r} failed "
-                            "(the next run deletes it): {3}".format(current.get("name"), cluster_id,
-                                                                    member.get("clientId"), err.reason))
-            continue
-        result["deleted_client_ids"].append(member["clientId"])
-        result["changed"] = True
-    if previous is not None:
-        result["previous_client_id"] = previous.get("clientId")
-
-    details = None
-    if not check_mode:
-        try:
-            details = console.get_client(current["clientId"])
-        except CamundaError as err:
-            if created is None:
-                raise
-            # Failing here would lose the new secret for good (the Console never shows it again): warn instead.
-            warnings.append("API client {0!r} of cluster {1} was created and its secret is returned, but reading its "
-                            "connection details failed, so the region-derived values (zeebe_address, region, host) "
-                            "may be missing: {2}".format(current.get("name"), cluster_id, err.reason))
-    result.update(saas_connection(current, cluster_id, details, client, audience))
-    if created is not None and created.get("clientSecret"):
-        result["client_secret"] = created["clientSecret"]
-    return result, warnings
+    def secret(self, gen):
+        return self.keycloak.get_secret(self._uuids.get(gen["client_id"]), gen["client_id"])
 
 
 def sm_representation(name):
@@ -429,101 +383,228 @@ def audience_mapper(audience):
                        "id.token.claim": "false"}}
 
 
-def has_audience_mapper(current, audience):
-    for mapper in (current or {}).get("protocolMappers") or []:
-        config = mapper.get("config") or {}
-        if mapper.get("protocolMapper") == "oidc-audience-mapper" and config.get("included.custom.audience") == audience:
-            return True
-    return False
+def create_with_recovery(directory, name):
+    """Create ``name``; when the reply was lost (5xx, timeout, dropped connection) look it up: a client made anyway
+    has an unknown secret (SaaS), so it is deleted and created again, once. Returns (client_id, secret)."""
+    try:
+        return directory.create(name)
+    except CamundaError as err:
+        if err.status not in LOST_REPLY_STATUSES:
+            raise
+        first = err
+    made = [gen for gen in pairing.generations(directory.rows(), name.rsplit("-g", 1)[0]) if gen["name"] == name]
+    for gen in made:
+        secret = directory.secret(gen)
+        if secret:
+            return gen["client_id"], secret  # Keycloak: the client is usable as it is
+        directory.delete(gen)
+    try:
+        return directory.create(name)
+    except CamundaError as err:
+        raise CamundaError("{0} (tried twice; the first attempt failed with: {1})".format(err, first.reason),
+                           status=err.status, reason=err.reason)
 
 
-def sm_connection(client, name, audience):
-    out = {"name": name, "client_id": name, "audience": audience, "token_url": client.token_url()}
-    rest_url = client.opt("cluster_api_url")
-    if rest_url:
-        rest_url = rest_url.rstrip("/")
-        out["cluster_rest_url"] = rest_url
-        out["host"], out["base_path"] = split_rest_url(rest_url)
-    return out
+def refusal_sentence(decision, params, base, where, gens):
+    instance = word(params, "instance", "the ServiceNow instance")
+    if decision.refusal == pairing.SHARED_NEEDS_SECRET:
+        return ("Camunda client {0} on {1} is shared and already exists, but ServiceNow instance {2} does not hold it "
+                "and its secret cannot be read back from Camunda: supply it as {3} (from Ansible Vault), or {4} to "
+                "create a new generation for every instance of the cluster.").format(
+                    decision.use["name"], where, instance, word(params, "client_secret", "client_secret"),
+                    word(params, "rotate", "set rotate: true"))
+    return "Camunda client for ServiceNow instance {0} on {1}: {2}.".format(instance, where, decision.refusal)
 
 
-def ensure_self_managed(params, client, check_mode):
-    name = params["name"]
+def no_create_sentence(decision, params, where):
+    return ("ServiceNow instance {0} holds no usable Camunda client on {1} (it holds {2}), and the new client {3} is "
+            "created only where ServiceNow receives its secret in the same run: {4}.").format(
+                word(params, "instance", "the ServiceNow instance"), where, params["held_client_id"] or "none",
+                decision.create, word(params, "create", "set create: true and hand the secret on to ServiceNow"))
+
+
+def read_ready_cluster(client, console, cluster_id):
+    """The cluster view; while it is not ready, read it again until camunda.cluster_ready_timeout runs out."""
+    deadline = client.clock() + max(0, int(client.opt("cluster_ready_timeout") or 0))
+    delay = 2.0
+    while True:
+        cluster = cluster_view(console.get_cluster(), cluster_id)
+        if cluster["ready"] or client.clock() + delay > deadline:
+            return cluster
+        client.sleep(delay)
+        delay = min(delay * 2, 15.0)
+
+
+def check_cluster(cluster, params, cluster_id, console_host):
+    """Fail before anything is written when the cluster is not ready or too old (SaaS, Console API)."""
+    minimum = params["minimum_version"]
+    if not cluster["ready"]:
+        raise CamundaError("Camunda cluster {0} on {1} is not ready ({2}); the ServiceNow integration needs a healthy "
+                           "cluster: wait for it (camunda.cluster_ready_timeout) or resume it in Console.".format(
+                               cluster_id, console_host, cluster["status"] or "unknown status"))
+    if minimum and cluster["version"] and version_tuple(cluster["version"]) < version_tuple(minimum):
+        raise CamundaError("Camunda cluster {0} on {1} runs Camunda {2}, below the minimum {3} of the ServiceNow "
+                           "integration: update it in Console.".format(cluster_id, console_host, cluster["version"],
+                                                                        minimum))
+
+
+def connection_of(client, cluster_id, cluster):
+    """Where ServiceNow's connection points and where the proof calls: (connection dict, cluster REST URL)."""
+    if client.deployment == SELF_MANAGED:
+        rest_url = (client.opt("cluster_api_url") or "").rstrip("/")
+        out = {}
+        if rest_url:
+            host, base_path = split_rest_url(rest_url)
+            if ":" in host:
+                host, port = host.rsplit(":", 1)
+                out["port"] = int(port)
+            out.update(host=host, base_path=base_path)
+        return out, rest_url or None
+    region = (cluster or {}).get("region")
+    out = {"base_path": "/" + cluster_id}
+    if region:
+        out["host"] = "{0}.zeebe.camunda.io".format(region)
+    return out, saas_cluster_rest_url(cluster_id, region, client.opt("cluster_api_url"))
+
+
+def prove(client, params, client_id, secret, rest_url, token_url, audience, name):
+    """Token from the configured token service, then the topology; returns (proven sentence, gateway version)."""
+    token = client.fetch_token(token_url, client_id, secret, audience, what="cluster").access_token
+    topology = get_topology(client, rest_url, token, "the cluster as client {0}".format(name))
+    version = topology.get("gatewayVersion")
+    minimum = params["minimum_version"]
+    if minimum and version and version_tuple(version) < version_tuple(minimum):
+        raise CamundaError("The cluster at {0} runs Camunda {1}, below the minimum {2} of the ServiceNow integration; "
+                           "update the cluster.".format(host_of(rest_url), version, minimum))
+    return "client {0} called cluster {1} (Camunda {2})".format(name, rest_url, version or "?"), version
+
+
+def ensure(params, client, check_mode):
+    """The module's work; returns (result, warnings)."""
+    base = params["name"]
+    reason = pairing.validate_base_name(base)
+    if reason:
+        raise CamundaError("Invalid client name: {0}.".format(reason))
     audience = params["audience"] or client.cluster_audience()
-    keycloak = client.keycloak()
-    current = keycloak.find_client(name)
-    result = {"changed": False, "deleted_client_ids": []}
-    desired = sm_representation(name)
+    cluster_id = params["cluster_id"]
+    cluster = None
+    if client.deployment == SELF_MANAGED:
+        directory = KeycloakDirectory(client, audience)
+        rows = directory.rows(base + "-g")
+    else:
+        if not cluster_id:
+            raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it).")
+        directory = SaasDirectory(client, cluster_id, params["permissions"] or [])
+        if params["state"] == "present":
+            cluster = read_ready_cluster(client, directory.console, cluster_id)
+            check_cluster(cluster, params, cluster_id, directory.console.host)
+        rows = directory.rows()
+    gens = pairing.generations(rows, base)
+    before = [gen["name"] for gen in gens]
+    result = {"changed": False, "deleted": []}
 
     if params["state"] == "absent":
-        the_plan = plan(current, {"clientId": name}, state="absent")
-        result["diff"] = the_plan.diff
-        if the_plan.action == "delete":
-            result["changed"] = True
+        for gen in gens:
             if not check_mode:
-                keycloak.delete_client(current["id"], name)
-            result["deleted_client_ids"].append(name)
+                directory.delete(gen)
+            result["deleted"].append(gen["name"])
+        result["changed"] = bool(gens)
+        result["diff"] = {"before": {"clients": before} if gens else {}, "after": {}}
         return result, []
 
-    the_plan = plan(current, desired, state="present")
-    result["diff"] = the_plan.diff
-    needs_mapper = current is not None and not has_audience_mapper(current, audience)
-    if needs_mapper:
-        result["diff"]["before"]["audience"] = None
-        result["diff"]["after"]["audience"] = audience
-    elif the_plan.action == "create":
-        result["diff"]["after"]["audience"] = audience
-    result["changed"] = the_plan.changed or needs_mapper or params["rotate"]
-    result.update(sm_connection(client, name, audience))
+    supplied = params.get("client_secret") or None
+    secret_known = bool(supplied) or client.deployment == SELF_MANAGED
+    decision = pairing.decide(params["mode"], gens, params["held_client_id"], base, rotate=params["rotate"],
+                              delete_orphans=params["delete_orphans"], leader=params["leader"],
+                              cluster_held_client_ids=params["cluster_held_client_ids"], secret_known=secret_known,
+                              limited=params["limited"])
+    if decision.refusal:
+        raise CamundaError(refusal_sentence(decision, params, base, directory.where, gens))
+    if decision.create and not params["create"]:
+        raise CamundaError(no_create_sentence(decision, params, directory.where))
+
+    for gen in decision.orphans:
+        if not check_mode:
+            directory.delete(gen)
+        result["deleted"].append(gen["name"])
+    secret = None
+    if decision.create:
+        name = decision.create
+        client_id = ""
+        if not check_mode:
+            client_id, secret = create_with_recovery(directory, name)
+    else:
+        name, client_id = decision.use["name"], decision.use["client_id"]
+        if supplied:
+            secret = supplied
+            client.add_secret(secret)
+        elif client.deployment == SELF_MANAGED and not check_mode:
+            secret = directory.secret(decision.use)
+    result["changed"] = bool(decision.create or decision.orphans)
+    after = [gen["name"] for gen in gens if gen not in decision.orphans] + ([name] if decision.create else [])
+    result["diff"] = {"before": {"clients": before}, "after": {"clients": after}}
+
+    connection, rest_url = connection_of(client, cluster_id, cluster)
+    token_url = client.token_url()
+    result.update(connection)
+    result.update(client_id=client_id, name=name, pairing=decision.state, created=bool(decision.create),
+                  previous=[gen["name"] for gen in decision.previous], orphans_kept=[gen["name"] for gen in decision.kept],
+                  token_url=token_url, audience=audience)
+    if rest_url:
+        result["cluster_rest_url"] = rest_url
+    if cluster is not None:
+        result["cluster"] = cluster
+    if secret and decision.write_secret:
+        result["client_secret"] = secret
+
+    where = "cluster {0}".format(cluster_id) if cluster is not None else directory.where
     if check_mode:
-        return result, []
-    if the_plan.action == "create":
-        representation = dict(desired)
-        representation["protocolMappers"] = [audience_mapper(audience)]
-        uuid = keycloak.create_client(representation)
-        if not uuid:
-            uuid = (keycloak.find_client(name) or {}).get("id")
+        result["proven"] = ""
+        result["not_proven"] = "check mode: nothing was proven"
+    elif secret and rest_url and params["prove"]:
+        result["proven"], result["gateway_version"] = prove(client, params, client_id, secret, rest_url, token_url,
+                                                            audience, name)
+        result["not_proven"] = ""
+    elif secret and params["prove"]:
+        result["proven"] = "client {0} exists in {1}".format(name, where)
+        result["not_proven"] = "the cluster call (set camunda.cluster_api_url to prove the client against the cluster)"
     else:
-        uuid = current["id"]
-        if the_plan.action == "update":
-            representation = dict(current)
-            representation.update(the_plan.payload)
-            keycloak.update_client(uuid, representation)
-        if needs_mapper:
-            keycloak.add_protocol_mapper(uuid, name, audience_mapper(audience))
-    if params["rotate"] and the_plan.action != "create":
-        result["client_secret"] = keycloak.regenerate_secret(uuid, name)
-    else:
-        result["client_secret"] = keycloak.get_secret(uuid, name)
+        result["proven"] = "client {0} exists on {1}{2}".format(
+            name, where, "; the cluster is ready on Camunda {0} (Console API)".format(cluster["version"])
+            if cluster else "")
+        result["not_proven"] = ("the secret ServiceNow holds (Camunda never shows it again; a rotation issues and "
+                                "proves a new one)")
     return result, []
 
 
-def run(module, client, now):
-    """Validate, then ensure; returns (result, warnings). Raises CamundaError/RecordError."""
-    params = module.params
-    reason = validate_name(params["name"], params["rotate"], client.deployment)
-    if reason:
-        raise CamundaError("Invalid client name: " + reason)
-    if client.deployment == SELF_MANAGED:
-        return ensure_self_managed(params, client, module.check_mode)
-    if not params["cluster_id"]:
-        raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it)")
-    return ensure_saas(params, client, module.check_mode, now)
+def argument_spec():
+    spec = camunda_argument_spec()
+    spec.update(
+        cluster_id=dict(type="str"),
+        name=dict(type="str", required=True),
+        held_client_id=dict(type="str", default=""),
+        mode=dict(type="str", choices=[pairing.PER_INSTANCE, pairing.SHARED], default=pairing.PER_INSTANCE),
+        leader=dict(type="bool", default=True),
+        cluster_held_client_ids=dict(type="list", elements="str", default=[]),
+        limited=dict(type="bool", default=False),
+        client_secret=dict(type="str", no_log=True),
+        rotate=dict(type="bool", default=False),
+        delete_orphans=dict(type="bool", default=True),
+        create=dict(type="bool", default=True),
+        prove=dict(type="bool", default=True),
+        minimum_version=dict(type="str", default="8.6"),
+        permissions=dict(type="list", elements="str", default=["Zeebe"]),
+        audience=dict(type="str"),
+        vocabulary=dict(type="dict", default={}),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    return spec
 
 
 def main():
-    argument_spec = camunda_argument_spec()
-    argument_spec.update(
-        cluster_id=dict(type="str"),
-        name=dict(type="str", required=True),
-        permissions=dict(type="list", elements="str", default=["Zeebe"]),
-        audience=dict(type="str"),
-        rotate=dict(type="bool", default=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     client = CamundaClient(module.params["camunda"])
-    run_module(module, lambda: run(module, client, client.clock()))
+    run_module(module, lambda: ensure(module.params, client, module.check_mode))
 
 
 if __name__ == "__main__":

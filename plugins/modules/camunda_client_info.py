@@ -107,7 +107,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address)
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
@@ -129,28 +129,6 @@ def select_clients(rows, name_prefix=None, name_pattern=None):
         permissions = row.get("permissions") if isinstance(row.get("permissions"), list) else []
         out.append({"name": name, "client_id": client_id, "permissions": list(permissions)})
     return sorted(out, key=lambda item: item["name"])
-
-
-VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)")
-
-
-def cluster_view(data, cluster_id):
-    """The few cluster facts a preflight needs, from the Console API's cluster document."""
-    data = data if isinstance(data, dict) else {}
-    links = data.get("links") if isinstance(data.get("links"), dict) else {}
-    status = data.get("status") if isinstance(data.get("status"), dict) else {}
-    generation = data.get("generation") if isinstance(data.get("generation"), dict) else {}
-    address = parse_zeebe_address(links.get("zeebe")) or {}
-    version = VERSION_RE.search(str(generation.get("name") or ""))
-    return {
-        "id": data.get("uuid") or cluster_id,
-        "name": data.get("name"),
-        "region": address.get("region"),
-        "host": address.get("host"),
-        "version": version.group(1) if version else None,
-        "status": status.get("zeebeStatus") or status.get("ready"),
-        "ready": status.get("ready") in (True, "Healthy") or status.get("zeebeStatus") == "Healthy",
-    }
 
 
 def list_rows(client, cluster_id, name_prefix):

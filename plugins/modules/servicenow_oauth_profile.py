@@ -430,7 +430,7 @@ def ensure_present(client, params, check_mode, host):
     entity = find_entity(rows_entity, params["name"], host)
     script = find_script(rows_script, params, host)
 
-    if entity is None and params.get("client_secret") is None:
+    if entity is None and params.get("client_secret") is None and not check_mode:
         raise ProfileError(
             "client_secret is required to create the Application Registry record '{0}' on {1}.".format(params["name"], host)
         )

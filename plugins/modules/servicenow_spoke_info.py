@@ -59,6 +59,33 @@ options:
       - Also check the optional plugins of the Flow Starter (reported in RV(missing_optional), never in RV(missing)).
     type: bool
     default: true
+  oauth_profile:
+    description:
+      - Also read the Application Registry record of this name (in the same request) and return it as
+        RV(oauth_profile), with the Camunda client id ServiceNow holds.
+    type: str
+  spoke_install:
+    description:
+      - A later step installs the spoke when it is missing. A missing spoke, and the alias and script include that
+        come with it, are then not counted in RV(missing); O(spoke_version) is required for that install.
+    type: bool
+    default: false
+  spoke_version:
+    description:
+      - The spoke version a later step installs (with O(spoke_install)).
+    type: str
+  fail_when_not_ready:
+    description:
+      - Fail with the sentences of RV(missing) when a requirement is not met, so that a setup stops before it writes
+        anything.
+    type: bool
+    default: false
+  vocabulary:
+    description:
+      - How the sentences name O(spoke_install) and O(spoke_version) for a caller that wraps this module (the
+        C(camunda.servicenow.setup) role names its own variables). Keys C(spoke_install), C(spoke_version).
+    type: dict
+    default: {}
 notes:
   - The Flow Trigger - REST plugin's ID is not published; it is matched by the guessed ID
     C(com.glide.hub.flow_trigger.rest) and by a name containing "Flow Trigger" and "REST".
@@ -137,6 +164,24 @@ ready:
   description: True when nothing required is missing or unknown.
   returned: always
   type: bool
+oauth_profile:
+  description: The Application Registry record named O(oauth_profile) (never its secret).
+  returned: when O(oauth_profile) is set
+  type: dict
+  contains:
+    exists:
+      description: Whether the record exists.
+      type: bool
+    sys_id:
+      description: Its sys_id (empty when it does not exist).
+      type: str
+    client_id:
+      description: The Camunda client id ServiceNow holds (empty when none).
+      type: str
+    type:
+      description: The record's type (C(oauth_provider) for a third-party provider).
+      type: str
+  sample: {"exists": true, "sys_id": "0b1c...", "client_id": "9WoCAA~Fh9Gs", "type": "oauth_provider"}
 """
 
 import re
@@ -144,7 +189,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     instance_host,
@@ -178,6 +223,7 @@ ALIAS_FIELDS = ["sys_id", "id", "name", "type", "connection_type", "multiple_con
 SCRIPT_FIELDS = ["sys_id", "name", "api_name", "active", "sys_scope"]
 V_PLUGIN_FIELDS = ["id", "name", "active", "version", "state"]
 SYS_PLUGINS_FIELDS = ["sys_id", "source", "name", "active", "version"]
+PROFILE_FIELDS = ["sys_id", "name", "type", "client_id"]
 
 MODULE_OPTIONS = dict(
     scope=dict(type="str", default="x_camun_camunda"),
@@ -185,6 +231,11 @@ MODULE_OPTIONS = dict(
     script_include=dict(type="str", default="OAuthCamundaUtil"),
     minimum_release=dict(type="str", default="Yokohama"),
     check_optional=dict(type="bool", default=True),
+    oauth_profile=dict(type="str"),
+    spoke_install=dict(type="bool", default=False),
+    spoke_version=dict(type="str"),
+    fail_when_not_ready=dict(type="bool", default=False),
+    vocabulary=dict(type="dict", default={}),
 )
 
 
@@ -334,7 +385,24 @@ def lookup_requests(params):
              fields=SCRIPT_FIELDS, limit=20),
         dict(table="v_plugin", query=v_query, fields=V_PLUGIN_FIELDS, limit=50, optional=True),
         dict(table="sys_plugins", query=sys_query, fields=SYS_PLUGINS_FIELDS, limit=50, optional=True),
-    ]
+    ] + ([dict(table="oauth_entity", query="name=%s" % escape_query_value(params["oauth_profile"]),
+               fields=PROFILE_FIELDS, limit=5)] if params.get("oauth_profile") else [])
+
+
+DEFAULT_WORDS = {"spoke_install": "spoke_install", "spoke_version": "spoke_version"}
+
+
+def word(params, key):
+    return (params.get("vocabulary") or {}).get(key) or DEFAULT_WORDS[key]
+
+
+def profile_facts(rows, name):
+    """The Application Registry record named ``name``: exists, sys_id and the client id ServiceNow holds."""
+    row = find_exact(rows or [], {"name": name}, "Application Registry record (oauth_entity)")
+    if row is None:
+        return dict(exists=False, sys_id="", client_id="", type="")
+    return dict(exists=True, sys_id=normalize(row.get("sys_id")), client_id=normalize(row.get("client_id")),
+                type=normalize(row.get("type")))
 
 
 def missing_sentences(facts, params, host):
@@ -348,21 +416,35 @@ def missing_sentences(facts, params, host):
         unknown.append("The release of %s could not be told from glide.buildname '%s': check that it is %s or newer."
                        % (host, release["buildname"], params["minimum_release"]))
     spoke = facts["spoke"]
-    if not spoke["installed"]:
-        missing.append("The Camunda Spoke (scope %s) is not installed on %s: install it from All > Application Manager "
-                       "or with camunda.servicenow.servicenow_spoke." % (params["scope"], host))
+    install = word(params, "spoke_install")
+    version = word(params, "spoke_version")
+    installing = not spoke["installed"] and params.get("spoke_install")
+    if installing and not params.get("spoke_version"):
+        missing.append("The Camunda Spoke (scope %s) is not installed on %s and %s is true, but %s is not set: set it to "
+                       "the version to install (the CI/CD batch install needs it; see the spoke's Store listing)."
+                       % (params["scope"], host, install, version))
+    elif installing:
+        pass  # the next step installs it
+    elif not spoke["installed"]:
+        missing.append("The Camunda Spoke (scope %s) is not installed on %s: install it from All > Application Manager, "
+                       "or set %s: true and %s to install it through the CI/CD API." % (params["scope"], host, install,
+                                                                                         version))
     elif not spoke["active"]:
         missing.append("The Camunda Spoke (scope %s) is installed on %s but inactive: activate it in Application "
                        "Manager." % (params["scope"], host))
     alias = facts["alias"]
-    if not alias["present"]:
+    if installing:
+        pass  # the alias and the script include come with the spoke the next step installs
+    elif not alias["present"]:
         missing.append("The connection alias %s does not exist on %s: it comes with the Camunda Spoke, so install or "
                        "repair the spoke." % (params["alias"], host))
     elif spoke["installed"] and not alias["in_scope"]:
         missing.append("The connection alias %s on %s does not belong to the application %s: check the alias and scope."
                        % (params["alias"], host, params["scope"]))
     script = facts["script_include"]
-    if not script["present"]:
+    if installing:
+        pass
+    elif not script["present"]:
         missing.append("The script include %s does not exist on %s: it comes with the Camunda Spoke, so install or "
                        "repair the spoke." % (params["script_include"], host))
     elif spoke["installed"] and not script["in_scope"]:
@@ -398,7 +480,13 @@ def preflight(reads, params, host):
     )
     missing, optional, unknown = missing_sentences(facts, params, host)
     facts.update(missing=missing, missing_optional=optional, unknown=unknown, ready=not missing and not unknown)
+    if params.get("oauth_profile"):
+        facts["oauth_profile"] = profile_facts(reads[6], params["oauth_profile"])
     return facts
+
+
+class NotReadyError(ModuleError):
+    """The instance does not meet a requirement; nothing was written."""
 
 
 def run(module, client):
@@ -406,6 +494,9 @@ def run(module, client):
     reads = client.batch_get(lookup_requests(module.params))
     result = preflight(reads, module.params, host)
     result["changed"] = False
+    if module.params.get("fail_when_not_ready") and result["missing"]:
+        raise NotReadyError("ServiceNow instance %s is not ready for the Camunda setup, nothing was written: %s"
+                            % (host, " ".join(result["missing"])))
     return result
 
 

@@ -14,7 +14,13 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import 
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_client_credential as mod
 
 CLUSTER = "6b6b3969-a65c-4bdd-905e-c29102eebded"
-NOW = 1767323045  # 2026-01-02T03:04:05Z
+BASE = "servicenow-sn1"
+
+
+def cluster_doc(ready=True, version="8.8.0"):
+    return {"uuid": CLUSTER, "name": "prod", "generation": {"name": "Camunda " + version},
+            "links": {"zeebe": "{0}.bru-2.zeebe.camunda.io:443".format(CLUSTER)},
+            "status": {"ready": "Healthy" if ready else "Suspended", "zeebeStatus": "Healthy" if ready else "Suspended"}}
 
 
 class FakeConsole:
@@ -22,34 +28,35 @@ class FakeConsole:
 
     host = "console.test"
 
-    def __init__(self, clients=(), fail_create=None, fail_delete=None):
+    def __init__(self, clients=(), cluster=None, fail_create=(), fail_delete=None, commit_failed_create=False):
         self.clients = [dict(c) for c in clients]
+        self.cluster = cluster or cluster_doc()
         self.calls = []
-        self.fail_create = fail_create
+        self.fail_create = list(fail_create)
         self.fail_delete = fail_delete
+        self.commit_failed_create = commit_failed_create
         self.counter = 0
+
+    def get_cluster(self):
+        self.calls.append(("cluster",))
+        return self.cluster
 
     def list_clients(self):
         self.calls.append(("list",))
         return [dict(c) for c in self.clients]
 
     def create_client(self, name, permissions=None):
-        self.calls.append(("create", name, list(permissions or [])))
-        if self.fail_create:
-            error, self.fail_create = self.fail_create, None
-            raise error
+        self.calls.append(("create", name))
         self.counter += 1
         client_id = "new-id-{0}".format(self.counter)
-        row = {"clientId": client_id, "name": name, "permissions": list(permissions or ["Zeebe", "Operate"])}
+        row = {"clientId": client_id, "name": name, "permissions": list(permissions or [])}
+        if self.fail_create:
+            error = self.fail_create.pop(0)
+            if self.commit_failed_create:
+                self.clients.append(row)  # the server committed, the reply was lost
+            raise error
         self.clients.append(row)
-        return dict(row, clientSecret="new-secret-{0}".format(self.counter), uuid="u")
-
-    def get_client(self, client_id):
-        self.calls.append(("get", client_id))
-        row = [c for c in self.clients if c["clientId"] == client_id][0]
-        return {"name": row["name"], "ZEEBE_CLIENT_ID": client_id,
-                "ZEEBE_ADDRESS": "{0}.bru-2.zeebe.camunda.io:443".format(CLUSTER),
-                "ZEEBE_AUTHORIZATION_SERVER_URL": "https://login.cloud.camunda.io/oauth/token"}
+        return dict(row, clientSecret="new-secret-{0}".format(self.counter))
 
     def delete_client(self, client_id):
         self.calls.append(("delete", client_id))
@@ -63,7 +70,9 @@ class FakeConsole:
 
 class Client(CamundaClient):
     def __init__(self, console, **options):
-        super(Client, self).__init__(options)
+        self.now = [1000.0]
+        super(Client, self).__init__(dict({"cluster_api_url": "https://cluster.test"}, **options),
+                                     sleep=lambda s: self.now.__setitem__(0, self.now[0] + s), clock=lambda: self.now[0])
         self.fake = console
 
     def console(self, cluster_id):
@@ -71,291 +80,286 @@ class Client(CamundaClient):
         return self.fake
 
 
+def gen(n, client_id=None, base=BASE):
+    return {"name": "{0}-g{1}".format(base, n), "clientId": client_id or "id{0}".format(n), "permissions": ["Zeebe"]}
+
+
 def params(**overrides):
-    out = {"cluster_id": CLUSTER, "name": "servicenow", "permissions": ["Zeebe"], "audience": None, "rotate": False,
-           "state": "present"}
+    out = {"cluster_id": CLUSTER, "name": BASE, "held_client_id": "", "mode": "per_instance", "leader": True,
+           "cluster_held_client_ids": [], "limited": False, "client_secret": None, "rotate": False,
+           "delete_orphans": True, "create": True, "prove": False, "minimum_version": "8.6", "permissions": ["Zeebe"],
+           "audience": None, "vocabulary": {}, "state": "present"}
     out.update(overrides)
     return out
 
 
-def row(client_id, name, permissions=("Zeebe",)):
-    return {"clientId": client_id, "name": name, "permissions": list(permissions)}
+def run(console, check_mode=False, **overrides):
+    result, warnings = mod.ensure(params(**overrides), Client(console), check_mode)
+    assert warnings == []
+    return result
 
 
-def test_rotation_name_and_family():
-    assert mod.rotation_name("servicenow", NOW) == "servicenow-r20260102030405"
-    clients = [row("c", "servicenow-r20260102030405"), row("a", "servicenow"), row("x", "servicenow-dev"),
-               row("b", "servicenow-r20250101000000"), row("y", "servicenow-r2025"), row("z", "servicenow2")]
-    assert [c["clientId"] for c in mod.family(clients, "servicenow")] == ["a", "b", "c"]
-    assert mod.family([], "servicenow") == []
+# ------------------------------------------------------------------------------------------------ SaaS
 
-
-@pytest.mark.parametrize("name, rotate, deployment, reason", [
-    ("servicenow", False, "saas", None),
-    ("x" * 50, False, "saas", None),
-    ("x" * 51, False, "saas", "has 51 characters; at most 50 are allowed"),
-    ("x" * 35, True, "saas", "at most 34 are allowed with rotate=true"),
-    ("x" * 35, True, "self_managed", None),
-    ("service now", False, "saas", "must be non-empty and contain no whitespace"),
-])
-def test_validate_name(name, rotate, deployment, reason):
-    result = mod.validate_name(name, rotate, deployment)
-    if reason is None:
-        assert result is None
-    else:
-        assert reason in result
-
-
-def test_create_returns_the_secret_and_what_servicenow_needs():
+def test_first_run_creates_g1_and_returns_everything_servicenow_needs():
     console = FakeConsole()
-    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert warnings == []
-    assert console.writes() == [("create", "servicenow", ["Zeebe"])]
-    assert result == {
-        "changed": True, "deleted_client_ids": [], "client_id": "new-id-1", "client_secret": "new-secret-1",
-        "name": "servicenow", "permissions": ["Zeebe"], "cluster_id": CLUSTER, "region": "bru-2",
-        "host": "bru-2.zeebe.camunda.io", "base_path": "/" + CLUSTER,
-        "cluster_rest_url": "https://bru-2.zeebe.camunda.io/" + CLUSTER,
-        "zeebe_address": CLUSTER + ".bru-2.zeebe.camunda.io:443",
-        "token_url": "https://login.cloud.camunda.io/oauth/token", "audience": "zeebe.camunda.io",
-        "diff": {"before": {}, "after": {"name": "servicenow", "permissions": ["Zeebe"]}},
-    }
-
-
-def test_existing_client_is_left_alone_and_no_secret_is_returned():
-    console = FakeConsole([row("old", "servicenow")])
-    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert console.writes() == []
-    assert result["changed"] is False and "client_secret" not in result
-    assert result["client_id"] == "old" and result["region"] == "bru-2"
-    assert warnings == []
-
-
-def test_sandbox_style_cluster_api_url_overrides_the_regional_host():
-    console = FakeConsole([row("old", "servicenow")])
-    result, _w = mod.ensure_saas(params(), Client(console, cluster_api_url="https://127.0.0.1:8443"), False, NOW)
-    assert result["cluster_rest_url"] == "https://127.0.0.1:8443/" + CLUSTER
-    assert result["host"] == "127.0.0.1:8443" and result["base_path"] == "/" + CLUSTER
-
-
-def test_different_permissions_warn_and_do_not_write():
-    console = FakeConsole([row("old", "servicenow", ["Zeebe", "Operate"])])
-    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert console.writes() == [] and result["changed"] is False
-    assert warnings == ["API client 'servicenow' of cluster {0} on console.test has permissions Operate, Zeebe, not Zeebe; "
-                        "the Console API cannot change them, set rotate: true to replace the client".format(CLUSTER)]
-
-
-def test_check_mode_create_writes_nothing_and_returns_no_secret():
-    console = FakeConsole()
-    result, _w = mod.ensure_saas(params(), Client(console), True, NOW)
-    assert console.writes() == [] and console.calls == [("list",)]
-    assert result["changed"] is True and "client_secret" not in result and result["name"] == "servicenow"
-
-
-def test_rotate_creates_the_successor_then_deletes_the_old_client():
-    console = FakeConsole([row("old", "servicenow")])
-    result, warnings = mod.ensure_saas(params(rotate=True), Client(console), False, NOW)
-    assert console.writes() == [("create", "servicenow-r20260102030405", ["Zeebe"]), ("delete", "old")]
-    assert result["client_id"] == "new-id-1" and result["client_secret"] == "new-secret-1"
-    assert result["previous_client_id"] == "old" and result["deleted_client_ids"] == ["old"]
-    assert result["name"] == "servicenow-r20260102030405"
-    assert warnings == []
-    # The next run manages the successor without change.
-    again, _w = mod.ensure_saas(params(), Client(console), False, NOW + 5)
-    assert again["changed"] is False and again["client_id"] == "new-id-1"
-
-
-def test_rotate_keeps_the_old_client_when_creation_fails():
-    console = FakeConsole([row("old", "servicenow")], fail_create=CamundaError("Creating failed: 403", status=403))
-    with pytest.raises(CamundaError):
-        mod.ensure_saas(params(rotate=True), Client(console), False, NOW)
-    assert console.writes() == [("create", "servicenow-r20260102030405", ["Zeebe"])]
-    assert [c["clientId"] for c in console.clients] == ["old"]
-
-
-def test_failed_delete_after_rotation_still_returns_the_new_secret():
-    said = ("Camunda Console API DELETE /clusters/{0}/clients/old on console.test failed with HTTP 500; Camunda Console "
-            "API had an internal error, check its logs.".format(CLUSTER))
-    failure = CamundaError("Deleting API client 'old' of cluster {0} failed: {1}".format(CLUSTER, said), status=500,
-                           reason=said)
-    console = FakeConsole([row("old", "servicenow")], fail_delete=failure)
-    result, warnings = mod.ensure_saas(params(rotate=True), Client(console), False, NOW)
-    assert result["client_secret"] == "new-secret-1" and result["deleted_client_ids"] == []
-    # The step and the cluster are said once (the warning's context), the call and the host once (the transport's).
-    assert warnings == ["API client 'servicenow-r20260102030405' of cluster {0} was created, but deleting the previous "
-                        "client 'old' failed (the next run deletes it): Camunda Console API DELETE /clusters/{0}/clients/old "
-                        "on console.test failed with HTTP 500; Camunda Console API had an internal error, check its "
-                        "logs.".format(CLUSTER)]
-    assert "new-secret-1" not in warnings[0]
-
-
-def test_leftover_of_an_interrupted_rotation_is_deleted():
-    console = FakeConsole([row("old", "servicenow"), row("new", "servicenow-r20260101000000")])
-    result, _w = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert console.writes() == [("delete", "old")]
-    assert result["changed"] is True and result["client_id"] == "new" and "client_secret" not in result
-
-
-def test_unique_name_race_adopts_the_client():
-    console = FakeConsole(fail_create=CamundaError("Creating ... HTTP 400: \"Client names must be unique\"", status=400))
-    original = console.create_client
-
-    def create(name, permissions=None):
-        try:
-            return original(name, permissions)
-        finally:
-            if not [c for c in console.clients if c["name"] == name]:
-                console.clients.append(row("raced", name))
-    console.create_client = create
-    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert result["client_id"] == "raced" and "client_secret" not in result
-    assert warnings == ["API client 'servicenow' of cluster {0} on console.test was created by someone else while this "
-                        "task ran; it was adopted, so its secret is not available here".format(CLUSTER)]
-
-
-def test_other_create_errors_are_not_adopted():
-    console = FakeConsole(fail_create=CamundaError("Creating failed: HTTP 403 Maximum number of clients", status=403))
-    with pytest.raises(CamundaError) as err:
-        mod.ensure_saas(params(), Client(console), False, NOW)
-    assert "Maximum number" in str(err.value)
-
-
-def test_absent_deletes_the_family_and_twice_is_a_no_op():
-    console = FakeConsole([row("a", "servicenow"), row("b", "servicenow-r20260101000000"), row("x", "other")])
-    result, _w = mod.ensure_saas(params(state="absent"), Client(console), False, NOW)
-    assert result["changed"] is True and result["deleted_client_ids"] == ["a", "b"]
-    assert [c["clientId"] for c in console.clients] == ["x"]
-    again, _w = mod.ensure_saas(params(state="absent"), Client(console), False, NOW)
-    assert again == {"changed": False, "deleted_client_ids": [], "diff": {"before": {}, "after": {}}}
-
-
-def test_absent_in_check_mode_writes_nothing():
-    console = FakeConsole([row("a", "servicenow")])
-    result, _w = mod.ensure_saas(params(state="absent"), Client(console), True, NOW)
-    assert result["changed"] is True and console.writes() == []
-
-
-def test_secret_never_in_diff():
-    console = FakeConsole([row("old", "servicenow")])
-    result, _w = mod.ensure_saas(params(rotate=True), Client(console), False, NOW)
+    result = run(console)
+    assert console.writes() == [("create", BASE + "-g1")]
+    assert result["changed"] is True and result["created"] is True and result["pairing"] == "created"
+    assert (result["name"], result["client_id"], result["client_secret"]) == (BASE + "-g1", "new-id-1", "new-secret-1")
+    # the configured token service (camunda.oauth_url's default), never a URL the Console reports
+    assert result["token_url"] == "https://login.cloud.camunda.io/oauth/token"
+    assert result["audience"] == "zeebe.camunda.io"
+    assert (result["host"], result["base_path"]) == ("bru-2.zeebe.camunda.io", "/" + CLUSTER)
+    assert result["cluster_rest_url"] == "https://cluster.test/" + CLUSTER
+    assert result["cluster"]["version"] == "8.8.0" and result["cluster"]["ready"] is True
+    assert result["diff"] == {"before": {"clients": []}, "after": {"clients": [BASE + "-g1"]}}
     assert "new-secret-1" not in json.dumps(result["diff"])
 
 
-# ---------------------------------------------------------------------------------------------- Self-Managed
+def test_token_url_is_the_configured_one():
+    console = FakeConsole()
+    result, _w = mod.ensure(params(), Client(console, oauth_url="https://mirror.test/oauth/token"), False)
+    assert result["token_url"] == "https://mirror.test/oauth/token"
+
+
+def test_trusted_pair_reads_two_things_and_writes_nothing_and_returns_no_secret():
+    console = FakeConsole([gen(1)])
+    result = run(console, held_client_id="id1")
+    assert console.calls == [("cluster",), ("list",)]
+    assert result["changed"] is False and result["pairing"] == "trusted" and "client_secret" not in result
+    assert result["client_id"] == "id1" and result["deleted"] == []
+    assert result["not_proven"].startswith("the secret ServiceNow holds")
+    assert result["proven"] == "client {0}-g1 exists on cluster {1}; the cluster is ready on Camunda 8.8.0 (Console " \
+                               "API)".format(BASE, CLUSTER)
+
+
+def test_orphans_are_deleted_before_anything_is_created():
+    console = FakeConsole([gen(1), gen(2)])
+    result = run(console, held_client_id="")
+    assert console.writes() == [("delete", "id1"), ("delete", "id2"), ("create", BASE + "-g3")]
+    assert result["deleted"] == [BASE + "-g1", BASE + "-g2"] and result["client_secret"] == "new-secret-1"
+
+
+def test_rotation_keeps_the_previous_generation_until_servicenow_holds_the_new_one():
+    console = FakeConsole([gen(1)])
+    result = run(console, held_client_id="id1", rotate=True)
+    assert console.writes() == [("create", BASE + "-g2")]
+    assert result["previous"] == [BASE + "-g1"] and result["pairing"] == "rotated"
+    again = run(console, held_client_id=result["client_id"])  # the retire step: ServiceNow now holds g2
+    assert console.writes()[-1] == ("delete", "id1") and again["deleted"] == [BASE + "-g1"]
+    assert again["changed"] is True and "client_secret" not in again
+
+
+def test_check_mode_predicts_without_writing_and_without_a_placeholder_id():
+    console = FakeConsole([gen(1)])
+    result = run(console, check_mode=True)
+    assert console.writes() == []
+    assert result["changed"] is True and result["created"] is True and result["client_id"] == ""
+    assert result["name"] == BASE + "-g2" and result["deleted"] == [BASE + "-g1"] and "client_secret" not in result
+    assert result["diff"] == {"before": {"clients": [BASE + "-g1"]}, "after": {"clients": [BASE + "-g2"]}}
+
+
+def test_create_false_refuses_before_writing_when_a_client_would_be_needed():
+    console = FakeConsole([gen(1)])
+    with pytest.raises(CamundaError) as err:
+        run(console, create=False, vocabulary={"instance": "sn1", "create": "run both steps"})
+    assert str(err.value) == (
+        "ServiceNow instance sn1 holds no usable Camunda client on cluster {0} (it holds none), and the new client "
+        "{1}-g2 is created only where ServiceNow receives its secret in the same run: run both steps.".format(
+            CLUSTER, BASE))
+    assert console.writes() == []
+
+
+def test_create_false_with_a_trusted_pair_is_fine():
+    console = FakeConsole([gen(1)])
+    assert run(console, create=False, held_client_id="id1")["client_id"] == "id1"
+
+
+@pytest.mark.parametrize("doc, message", [
+    (cluster_doc(ready=False), "Camunda cluster {0} on console.test is not ready (Suspended); the ServiceNow integration "
+                               "needs a healthy cluster: wait for it (camunda.cluster_ready_timeout) or resume it in Console."),
+    (cluster_doc(version="8.5.1"), "Camunda cluster {0} on console.test runs Camunda 8.5.1, below the minimum 8.6 of "
+                                   "the ServiceNow integration: update it in Console."),
+])
+def test_cluster_gate_fails_before_anything_is_written(doc, message):
+    console = FakeConsole(cluster=doc)
+    with pytest.raises(CamundaError) as err:
+        run(console)
+    assert str(err.value) == message.format(CLUSTER)
+    assert console.writes() == [] and ("list",) not in console.calls
+
+
+@pytest.mark.parametrize("status", [None, 500, 502, 503, 504])
+def test_lost_create_reply_deletes_the_half_made_client_and_creates_again(status):
+    console = FakeConsole(fail_create=[CamundaError("Creating API client failed: reply lost", status=status)],
+                          commit_failed_create=True)
+    result = run(console)
+    assert console.writes() == [("create", BASE + "-g1"), ("delete", "new-id-1"), ("create", BASE + "-g1")]
+    assert (result["client_id"], result["client_secret"]) == ("new-id-2", "new-secret-2")
+    assert [c["name"] for c in console.clients] == [BASE + "-g1"]
+
+
+def test_lost_create_reply_that_did_not_commit_creates_again():
+    console = FakeConsole(fail_create=[CamundaError("Creating API client failed: 503", status=503)])
+    result = run(console)
+    assert console.writes() == [("create", BASE + "-g1"), ("create", BASE + "-g1")]
+    assert result["client_secret"] == "new-secret-2"
+
+
+def test_a_refused_create_is_not_repeated():
+    console = FakeConsole(fail_create=[CamundaError("Creating API client failed: 403 forbidden", status=403)])
+    with pytest.raises(CamundaError) as err:
+        run(console)
+    assert str(err.value) == "Creating API client failed: 403 forbidden"
+    assert console.writes() == [("create", BASE + "-g1")]
+
+
+def test_second_lost_reply_fails_naming_both_attempts():
+    console = FakeConsole(fail_create=[CamundaError("first", status=503, reason="503 one"),
+                                       CamundaError("Creating API client failed: 503 two", status=503)])
+    with pytest.raises(CamundaError) as err:
+        run(console)
+    assert str(err.value) == ("Creating API client failed: 503 two (tried twice; the first attempt failed with: "
+                              "503 one)")
+
+
+def test_shared_follower_without_the_secret_refuses_in_the_callers_words():
+    console = FakeConsole([gen(1, "s1", base="servicenow-shared")])
+    with pytest.raises(CamundaError) as err:
+        run(console, name="servicenow-shared", mode="shared", leader=False,
+            vocabulary={"instance": "sn2", "client_secret": "setup_camunda_client_secret",
+                        "rotate": "run playbooks/rotate.yml"})
+    assert str(err.value) == (
+        "Camunda client servicenow-shared-g1 on cluster {0} is shared and already exists, but ServiceNow instance sn2 "
+        "does not hold it and its secret cannot be read back from Camunda: supply it as setup_camunda_client_secret "
+        "(from Ansible Vault), or run playbooks/rotate.yml to create a new generation for every instance of the "
+        "cluster.".format(CLUSTER))
+    assert console.writes() == []
+
+
+def test_shared_follower_with_the_leaders_secret_hands_it_on():
+    console = FakeConsole([gen(1, "s1", base="servicenow-shared")])
+    result = run(console, name="servicenow-shared", mode="shared", leader=False, client_secret="leader-secret")
+    assert (result["client_id"], result["client_secret"], result["pairing"]) == ("s1", "leader-secret", "supplied")
+    assert result["changed"] is False and console.writes() == []
+
+
+def test_shared_leader_never_deletes_with_limit():
+    console = FakeConsole([gen(1, "s1", base="servicenow-shared")])
+    result = run(console, name="servicenow-shared", mode="shared", limited=True, client_secret="vault",
+                 cluster_held_client_ids=["", ""])
+    assert console.writes() == [] and result["client_secret"] == "vault"
+
+
+def test_invalid_base_name():
+    with pytest.raises(CamundaError) as err:
+        run(FakeConsole(), name="x" * 46)
+    assert str(err.value).startswith("Invalid client name: name 'xxx")
+
+
+def test_absent_deletes_every_generation_and_twice_is_a_no_op():
+    console = FakeConsole([gen(1), gen(2), {"name": "other", "clientId": "o"}])
+    result = run(console, state="absent")
+    assert result["deleted"] == [BASE + "-g1", BASE + "-g2"] and result["changed"] is True
+    assert ("cluster",) not in console.calls  # teardown does not need a ready cluster to decide
+    again = run(console, state="absent")
+    assert again["changed"] is False and again["deleted"] == []
+    assert [c["name"] for c in console.clients] == ["other"]
+
+
+def test_absent_in_check_mode_writes_nothing():
+    console = FakeConsole([gen(1)])
+    result = run(console, check_mode=True, state="absent")
+    assert result["changed"] is True and console.writes() == []
+
+
+def test_proof_uses_the_configured_token_url(monkeypatch):
+    console = FakeConsole()
+    seen = {}
+
+    def fake_prove(client, params_, client_id, secret, rest_url, token_url, audience, name):
+        seen.update(client_id=client_id, secret=secret, rest_url=rest_url, token_url=token_url, audience=audience)
+        return "proven", "8.8.0"
+    monkeypatch.setattr(mod, "prove", fake_prove)
+    result = run(console, prove=True)
+    assert seen == {"client_id": "new-id-1", "secret": "new-secret-1", "rest_url": "https://cluster.test/" + CLUSTER,
+                    "token_url": "https://login.cloud.camunda.io/oauth/token", "audience": "zeebe.camunda.io"}
+    assert result["gateway_version"] == "8.8.0" and result["not_proven"] == ""
+
+
+# ------------------------------------------------------------------------------------------------ Self-Managed
 
 class FakeKeycloak:
-    def __init__(self, existing=None):
-        self.existing = existing
+    realm = "camunda-platform"
+
+    def __init__(self, clients=()):
+        self.clients = [dict(c) for c in clients]
         self.calls = []
 
+    def list_clients(self, prefix=None):
+        self.calls.append(("list", prefix))
+        return [dict(c) for c in self.clients if not prefix or c["clientId"].startswith(prefix)]
+
     def find_client(self, client_id):
-        self.calls.append(("find", client_id))
-        return self.existing
+        return ([c for c in self.clients if c["clientId"] == client_id] or [None])[0]
 
     def create_client(self, representation):
-        self.calls.append(("create", representation))
-        return "uuid-1"
-
-    def update_client(self, uuid, representation):
-        self.calls.append(("update", uuid, representation))
-
-    def add_protocol_mapper(self, uuid, client_id, mapper):
-        self.calls.append(("mapper", uuid, mapper["config"]["included.custom.audience"]))
+        self.calls.append(("create", representation["clientId"], representation))
+        self.clients.append({"clientId": representation["clientId"], "id": "uuid-" + representation["clientId"]})
+        return "uuid-" + representation["clientId"]
 
     def get_secret(self, uuid, client_id):
         self.calls.append(("secret", uuid))
-        return "kc-secret"
-
-    def regenerate_secret(self, uuid, client_id):
-        self.calls.append(("regenerate", uuid))
-        return "kc-secret-2"
+        return "kc-secret-" + client_id
 
     def delete_client(self, uuid, client_id):
         self.calls.append(("delete", uuid))
+        self.clients = [c for c in self.clients if c["clientId"] != client_id]
 
 
 class SmClient(CamundaClient):
     def __init__(self, keycloak):
         super(SmClient, self).__init__({"deployment": "self_managed", "keycloak_url": "https://kc.test/auth",
-                                        "cluster_api_url": "https://camunda.test/orchestration"})
+                                        "cluster_api_url": "https://camunda.test:8443/orchestration"})
         self.fake = keycloak
 
     def keycloak(self):
         return self.fake
 
 
-def sm_existing(**overrides):
-    rep = dict(mod.sm_representation("servicenow"), id="uuid-9",
-               protocolMappers=[mod.audience_mapper("orchestration-api")])
-    rep.update(overrides)
-    return rep
-
-
-def test_sm_create_confidential_client_with_audience_mapper():
+def test_sm_first_run_creates_a_confidential_client_with_the_audience_mapper():
     keycloak = FakeKeycloak()
-    result, _w = mod.ensure_self_managed(params(cluster_id=None), SmClient(keycloak), False)
-    created = keycloak.calls[1][1]
-    assert created["serviceAccountsEnabled"] is True and created["publicClient"] is False
+    result, _w = mod.ensure(params(cluster_id=None), SmClient(keycloak), False)
+    created = [c for c in keycloak.calls if c[0] == "create"][0][2]
+    assert created["clientId"] == BASE + "-g1" and created["serviceAccountsEnabled"] is True
     assert created["protocolMappers"][0]["config"]["included.custom.audience"] == "orchestration-api"
-    assert result["client_secret"] == "kc-secret" and result["changed"] is True
+    assert result["client_secret"] == "kc-secret-" + BASE + "-g1" and result["client_id"] == BASE + "-g1"
     assert result["token_url"] == "https://kc.test/auth/realms/camunda-platform/protocol/openid-connect/token"
-    assert result["audience"] == "orchestration-api"
-    assert result["host"] == "camunda.test" and result["base_path"] == "/orchestration"
-    assert "kc-secret" not in json.dumps(result["diff"])
+    assert (result["host"], result["port"], result["base_path"]) == ("camunda.test", 8443, "/orchestration")
+    assert "cluster" not in result
 
 
-def test_sm_existing_client_unchanged_still_returns_its_secret():
-    keycloak = FakeKeycloak(sm_existing())
-    result, _w = mod.ensure_self_managed(params(cluster_id=None), SmClient(keycloak), False)
-    assert result["changed"] is False and result["client_secret"] == "kc-secret"
-    assert [c[0] for c in keycloak.calls] == ["find", "secret"]
-
-
-def test_sm_drift_is_updated_and_missing_mapper_added():
-    keycloak = FakeKeycloak(sm_existing(serviceAccountsEnabled=False, protocolMappers=[]))
-    result, _w = mod.ensure_self_managed(params(cluster_id=None), SmClient(keycloak), False)
-    assert result["changed"] is True
-    assert [c[0] for c in keycloak.calls] == ["find", "update", "mapper", "secret"]
-    assert keycloak.calls[1][2]["serviceAccountsEnabled"] is True
-
-
-def test_sm_rotate_regenerates():
-    keycloak = FakeKeycloak(sm_existing())
-    result, _w = mod.ensure_self_managed(params(cluster_id=None, rotate=True), SmClient(keycloak), False)
-    assert result["changed"] is True and result["client_secret"] == "kc-secret-2"
+def test_sm_trusted_pair_reads_the_secret_for_the_proof_but_does_not_hand_it_on():
+    keycloak = FakeKeycloak([{"clientId": BASE + "-g1", "id": "u1"}])
+    result, _w = mod.ensure(params(cluster_id=None, held_client_id=BASE + "-g1"), SmClient(keycloak), False)
+    assert result["changed"] is False and "client_secret" not in result
+    assert keycloak.calls == [("list", BASE + "-g"), ("secret", "u1")]
 
 
 def test_sm_absent():
-    keycloak = FakeKeycloak(sm_existing())
-    result, _w = mod.ensure_self_managed(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
-    assert result["changed"] is True and keycloak.calls[-1] == ("delete", "uuid-9")
-    keycloak = FakeKeycloak(None)
-    result, _w = mod.ensure_self_managed(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
-    assert result["changed"] is False and keycloak.calls == [("find", "servicenow")]
+    keycloak = FakeKeycloak([{"clientId": BASE + "-g1", "id": "u1"}])
+    result, _w = mod.ensure(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
+    assert result["deleted"] == [BASE + "-g1"] and keycloak.clients == []
 
 
-class FailingGetConsole(FakeConsole):
-    def get_client(self, client_id):
-        self.calls.append(("get", client_id))
-        said = "Camunda Console API GET /clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER)
-        raise CamundaError("Reading API client 'new-id-1' of cluster {0} failed: {1}".format(CLUSTER, said), status=503,
-                           reason=said)
+def test_a_cluster_that_becomes_ready_is_waited_for():
+    console = FakeConsole(cluster=cluster_doc(ready=False))
+    reads = []
 
-
-def test_failed_detail_read_after_creation_still_returns_the_new_secret():
-    console = FailingGetConsole()
-    result, warnings = mod.ensure_saas(params(), Client(console), False, NOW)
-    assert result["client_secret"] == "new-secret-1" and result["client_id"] == "new-id-1"
-    assert result["changed"] is True and "region" not in result
-    assert warnings == [
-        "API client 'servicenow' of cluster {0} was created and its secret is returned, but reading its connection "
-        "details failed, so the region-derived values (zeebe_address, region, host) may be missing: Camunda Console "
-        "API GET /clusters/{0}/clients/new-id-1 on console.test failed with HTTP 503.".format(CLUSTER)]
-
-
-def test_failed_detail_read_of_an_existing_client_fails():
-    console = FailingGetConsole([row("new-id-1", "servicenow")])
-    with pytest.raises(CamundaError) as err:
-        mod.ensure_saas(params(), Client(console), False, NOW)
-    assert "failed with HTTP 503" in str(err.value) and console.writes() == []
+    def get_cluster():
+        reads.append(1)
+        return cluster_doc(ready=len(reads) >= 3)
+    console.get_cluster = get_cluster
+    result = run(console)
+    assert len(reads) == 3 and result["cluster"]["ready"] is True and result["created"] is True

@@ -363,7 +363,7 @@ def camunda_prepare(mod, monkeypatch, options, check_mode=False, **extra):
     def go():
         client = CamundaClient(module.params["camunda"], sleep=lambda s: None, clock=lambda: 1000.0)
         if mod is camunda_client_credential:
-            result, warnings = mod.run(module, client, 1767323045)
+            result, warnings = mod.ensure(module.params, client, check_mode)
             module.warnings.extend(warnings)
             return result, module
         if mod is camunda_client_info:
@@ -419,7 +419,7 @@ def test_camunda_access_token_option_is_never_echoed(fake_http, monkeypatch):
 def keycloak_ok(secret_status=200, secret=CREATED_SECRET):
     def ok(call):
         if call.method == "GET" and call.path == "/auth/admin/realms/camunda-platform/clients":
-            return FakeAnswer(200, json=[{"id": "u1", "clientId": "servicenow", "enabled": True, "publicClient": False,
+            return FakeAnswer(200, json=[{"id": "u1", "clientId": "servicenow-g1", "enabled": True, "publicClient": False,
                                           "serviceAccountsEnabled": True, "standardFlowEnabled": False,
                                           "directAccessGrantsEnabled": False, "implicitFlowEnabled": False,
                                           "protocol": "openid-connect", "clientAuthenticatorType": "client-secret",
@@ -433,49 +433,61 @@ def keycloak_ok(secret_status=200, secret=CREATED_SECRET):
 
 def test_keycloak_secret_read_failure_shows_no_secret(fake_http, monkeypatch):
     EchoCamunda(fake_http, status=500, ok=keycloak_ok(secret_status=500))
-    kwargs = failure(camunda_prepare(camunda_client_credential, monkeypatch, camunda_options("self_managed")))
-    assert kwargs["msg"].startswith("Reading the secret of client 'servicenow' in realm 'camunda-platform' failed")
+    kwargs = failure(camunda_prepare(camunda_client_credential, monkeypatch, camunda_options("self_managed"),
+                                     mode="shared"))
+    assert kwargs["msg"].startswith("Reading the secret of client 'servicenow-g1' in realm 'camunda-platform' failed")
     assert_clean(kwargs)
 
 
 def test_keycloak_secret_is_returned_and_only_there(fake_http, monkeypatch):
     EchoCamunda(fake_http, ok=keycloak_ok())
-    result, module = camunda_run(camunda_client_credential, monkeypatch, camunda_options("self_managed"))
+    # a shared client this instance does not hold yet: Keycloak shows its secret again, and ServiceNow must get it
+    result, module = camunda_run(camunda_client_credential, monkeypatch, camunda_options("self_managed"),
+                                 mode="shared", prove=False)
     assert result["client_secret"] == CREATED_SECRET and result["changed"] is False
     rest = dict(result)
     rest.pop("client_secret")
     assert_clean(rest, module.warnings)
     result, module = camunda_run(camunda_client_credential, monkeypatch, camunda_options("self_managed"),
-                                 check_mode=True)
+                                 check_mode=True, mode="shared")
     assert "client_secret" not in result
     assert_clean(result, module.warnings)
 
 
-def console_ok(fail_delete=False, fail_get=False):
-    state = {"clients": [{"clientId": "old-id", "name": "servicenow", "permissions": ["Zeebe"]}]}
+def console_ok(lose_first_create=False):
+    state = {"clients": [], "creates": 0}
 
     def ok(call):
         base = "/clusters/" + CLUSTER + "/clients"
+        if call.method == "GET" and call.path == "/clusters/" + CLUSTER:
+            return FakeAnswer(200, json={"uuid": CLUSTER, "generation": {"name": "Camunda 8.8.0"},
+                                         "links": {"zeebe": CLUSTER + ".bru-2.zeebe.camunda.io:443"},
+                                         "status": {"ready": "Healthy", "zeebeStatus": "Healthy"}})
         if call.method == "GET" and call.path == base:
             return FakeAnswer(200, json=state["clients"])
         if call.method == "POST" and call.path == base:
-            return FakeAnswer(201, json={"clientId": "new-id", "name": call.json["clientName"],
+            state["creates"] += 1
+            client_id = "new-id-{0}".format(state["creates"])
+            state["clients"].append({"clientId": client_id, "name": call.json["clientName"], "permissions": ["Zeebe"]})
+            if lose_first_create and state["creates"] == 1:
+                return None  # committed, but the answer is an error echoing the request
+            return FakeAnswer(201, json={"clientId": client_id, "name": call.json["clientName"],
                                          "clientSecret": CREATED_SECRET, "permissions": ["Zeebe"]})
-        if call.method == "DELETE" and not fail_delete:
+        if call.method == "DELETE":
+            state["clients"] = [c for c in state["clients"] if not call.path.endswith("/" + c["clientId"])]
             return FakeAnswer(204, text="")
-        if call.method == "GET" and call.path.startswith(base + "/") and not fail_get:
-            return FakeAnswer(200, json={"name": "x", "ZEEBE_ADDRESS": CLUSTER + ".bru-2.zeebe.camunda.io:443",
-                                         "ZEEBE_CLIENT_SECRET": CREATED_SECRET})
         return None
     return ok
 
 
-def test_rotation_warning_after_a_failed_delete_shows_no_secret(fake_http, monkeypatch):
-    """The new secret is returned once; the warning about the old client (built from an echoing error) is clean."""
-    EchoCamunda(fake_http, status=500, ok=console_ok(fail_delete=True))
-    result, module = camunda_run(camunda_client_credential, monkeypatch, camunda_options(), rotate=True)
-    assert result["client_secret"] == CREATED_SECRET
-    assert len(module.warnings) == 1 and "deleting the previous client 'old-id' failed" in module.warnings[0]
+def test_lost_create_reply_is_recreated_and_shows_no_secret(fake_http, monkeypatch):
+    """A create answered with a 500 (the client was made anyway) is deleted and made again; only the new client's
+    secret is returned, and nothing else holds a secret."""
+    EchoCamunda(fake_http, status=500, ok=console_ok(lose_first_create=True))
+    result, module = camunda_run(camunda_client_credential, monkeypatch, camunda_options(), prove=False)
+    assert result["client_secret"] == CREATED_SECRET and result["client_id"] == "new-id-2"
+    assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in fake_http.calls if c.method in ("POST", "DELETE")
+            and "token" not in c.path] == [("POST", "clients"), ("DELETE", "new-id-1"), ("POST", "clients")]
     rest = dict(result)
     rest.pop("client_secret")
     assert_clean(rest, module.warnings)

@@ -50,7 +50,8 @@ class FakeClient:
 
 def params(**overrides):
     out = dict(instance=dict(host="https://" + HOST), scope="x_camun_camunda", alias="x_camun_camunda.Camunda",
-               script_include="OAuthCamundaUtil", minimum_release="Yokohama", check_optional=True)
+               script_include="OAuthCamundaUtil", minimum_release="Yokohama", check_optional=True, oauth_profile=None,
+               spoke_install=False, spoke_version=None, fail_when_not_ready=False, vocabulary={})
     out.update(overrides)
     return out
 
@@ -117,7 +118,7 @@ def test_fresh_instance_names_each_missing_prerequisite():
     assert result["ready"] is False
     assert result["missing"] == [
         "The Camunda Spoke (scope x_camun_camunda) is not installed on sn.example.test: install it from All > "
-        "Application Manager or with camunda.servicenow.servicenow_spoke.",
+        "Application Manager, or set spoke_install: true and spoke_version to install it through the CI/CD API.",
         "The connection alias x_camun_camunda.Camunda does not exist on sn.example.test: it comes with the Camunda "
         "Spoke, so install or repair the spoke.",
         "The script include OAuthCamundaUtil does not exist on sn.example.test: it comes with the Camunda Spoke, so "
@@ -235,3 +236,49 @@ def test_duplicate_scopes_fail_with_the_shared_sentence():
         "Found 2 application (sys_scope) records matching scope='x_camun_camunda' on sn.example.test (sys_id: {0}, {1}); "
         "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
         "id".format("1" * 32, "2" * 32))
+
+
+ROLE_WORDS = {"spoke_install": "setup_spoke_install", "spoke_version": "setup_spoke_version"}
+
+
+def test_not_ready_fails_before_anything_in_the_callers_words():
+    tables = ready_tables(sys_scope=[], sys_alias=[], sys_script_include=[])
+    with pytest.raises(mod.NotReadyError) as err:
+        run(FakeClient(tables), fail_when_not_ready=True, vocabulary=ROLE_WORDS)
+    assert str(err.value) == (
+        "ServiceNow instance sn.example.test is not ready for the Camunda setup, nothing was written: The Camunda Spoke "
+        "(scope x_camun_camunda) is not installed on sn.example.test: install it from All > Application Manager, or "
+        "set setup_spoke_install: true and setup_spoke_version to install it through the CI/CD API. The connection "
+        "alias x_camun_camunda.Camunda does not exist on sn.example.test: it comes with the Camunda Spoke, so install "
+        "or repair the spoke. The script include OAuthCamundaUtil does not exist on sn.example.test: it comes with the "
+        "Camunda Spoke, so install or repair the spoke.")
+
+
+def test_a_spoke_the_next_step_installs_is_not_missing_but_needs_its_version():
+    tables = ready_tables(sys_scope=[], sys_alias=[], sys_script_include=[])
+    result = run(FakeClient(tables), spoke_install=True, spoke_version="1.2.0", fail_when_not_ready=True)
+    assert result["missing"] == [] and result["spoke"]["installed"] is False
+    with pytest.raises(mod.NotReadyError) as err:
+        run(FakeClient(tables), spoke_install=True, fail_when_not_ready=True, vocabulary=ROLE_WORDS)
+    assert str(err.value) == (
+        "ServiceNow instance sn.example.test is not ready for the Camunda setup, nothing was written: The Camunda Spoke "
+        "(scope x_camun_camunda) is not installed on sn.example.test and setup_spoke_install is true, but "
+        "setup_spoke_version is not set: set it to the version to install (the CI/CD batch install needs it; see the "
+        "spoke's Store listing).")
+
+
+def test_ready_instance_with_fail_when_not_ready_passes():
+    assert run(FakeClient(ready_tables()), fail_when_not_ready=True)["ready"] is True
+
+
+def test_oauth_profile_read_in_the_same_round_trip():
+    tables = ready_tables(oauth_entity=[dict(sys_id="e" * 32, name="Camunda OAuth", type="oauth_provider",
+                                             client_id="held-id"),
+                                        dict(sys_id="f" * 32, name="Camunda OAuth 2", type="oauth_provider",
+                                             client_id="other")])
+    client = FakeClient(tables)
+    result = run(client, oauth_profile="Camunda OAuth")
+    assert len(client.calls) == 1 and client.calls[0][-1] == "oauth_entity"
+    assert result["oauth_profile"] == dict(exists=True, sys_id="e" * 32, client_id="held-id", type="oauth_provider")
+    assert run(FakeClient(ready_tables()), oauth_profile="Camunda OAuth")["oauth_profile"] == dict(
+        exists=False, sys_id="", client_id="", type="")
