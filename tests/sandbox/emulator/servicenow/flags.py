@@ -19,6 +19,8 @@ FLAGS = {
     "flow_trigger_rest_plugin": (False, bool, "--sn-flow-trigger-plugin", "Integration Hub Flow Trigger - REST active (§2.8)"),
     "client_credentials_grant": (False, bool, "--sn-client-credentials",
                                  "set glide.oauth.inbound.client.credential.grant_type.enabled=true (§5; off by default)"),
+    "rest_api_acls": (False, bool, "--sn-rest-api-acls",
+                      "activate the Table/Batch REST API ACLs: snc_platform_rest_api_access (or itil, admin) needed"),
     "token_lifetime": (1800, int, "--sn-token-lifetime", "access token lifetime in seconds (§5: 1800)"),
     "rate_limit": (0, int, "--sn-rate-limit", "requests per window per user before 429; 0 = off (§4 Rate limiting)"),
     "rate_limit_window": (3600, int, "--sn-rate-limit-window", "rate limit window in seconds (§4: rules are per hour)"),

@@ -8,7 +8,7 @@ import secrets
 from .db import now_text
 
 ROLES = ("admin", "oauth_admin", "connection_admin", "credential_admin", "snc_read_only", "sn_cicd.sys_ci_automation",
-         "user_admin")
+         "user_admin", "itil", "snc_platform_rest_api_access")
 
 # key in sandbox.json -> (user_name, full name, roles)
 USERS = {

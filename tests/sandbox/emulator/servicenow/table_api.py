@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from ..http import Headers, empty_response, json_response
-from . import acl, rules
+from . import acl, rules, users
 from .db import is_sys_id
 from .errors import business_rule_abort, error, invalid_table, no_record_list, no_record_single
 
@@ -136,6 +136,7 @@ def create(ctx, request, table):
     body, problem = _body(request)
     if problem:
         return problem
+    password = users.pop_password(table, body)
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Insert"))
     row = ctx.db.new_row(table, body, ctx.user, resolve_display=_flag(request, "sysparm_input_display_value"),
@@ -145,6 +146,7 @@ def create(ctx, request, table):
         return business_rule_abort("insert", table, row.get(ctx.db.schema.display_field(table), ""), reason)
     ctx.db.insert(row)
     rules.after_insert(ctx.db, table, row, ctx.flags, ctx.user)
+    users.store_password(ctx, table, row, password, request)
     ctx.dirty = True
     return _created(ctx, table, row, request)
 
@@ -153,6 +155,7 @@ def update(ctx, request, table, sys_id):
     body, problem = _body(request)
     if problem:
         return problem
+    password = users.pop_password(table, body)
     row = _visible_row(ctx, table, sys_id)
     if row is None:
         return no_record_single()
@@ -169,6 +172,7 @@ def update(ctx, request, table, sys_id):
         if row["sys_class_name"] == "oauth_entity_profile" and changes.get("default") == "true":
             rules.only_one_default(ctx.db, row)
         ctx.dirty = True
+    users.store_password(ctx, table, row, password, request)
     return json_response(200, {"result": _format(ctx, table, row, request)})
 
 
