@@ -17,7 +17,7 @@ description:
     those authorizations through C(/v2/authorizations), as desired state over the owner (O(owner_type) and
     O(owner_id)), the resource (type and id) and the permission set.
   - O(preset=servicenow_spoke) grants exactly what the Camunda Spoke calls need, directly to the client (never
-    through a role): C(CREATE_PROCESS_INSTANCE), C(UPDATE_PROCESS_INSTANCE), C(CANCEL_PROCESS_INSTANCE) and
+    through a role) - C(CREATE_PROCESS_INSTANCE), C(UPDATE_PROCESS_INSTANCE), C(CANCEL_PROCESS_INSTANCE) and
     C(READ_PROCESS_DEFINITION) on each process in O(process_ids), and C(CREATE) on each message in
     O(message_names). Deployments (C(RESOURCE:CREATE)) are never granted.
   - The module calls the cluster with a credential that itself holds permissions on the C(Authorization) resource

@@ -18,7 +18,7 @@ description:
     then polls the progress until it is finished and returns every progress it saw in RV(progress). A refusal (no
     CI/CD role, the CI/CD functionality inactive, a failed or canceled activation) fails with one sentence.
   - ServiceNow activates Integration Hub plugins (ids C(com.glide.hub.*)) only on request, by its own staff. For them
-    the module never calls the activation: when such a plugin is inactive it fails (or, with O(report_only=true),
+    the module never calls the activation; when such a plugin is inactive it fails (or, with O(report_only=true),
     reports) naming the plugin and the request to file.
 author:
   - camunda.servicenow maintainers (@camunda)
@@ -103,6 +103,11 @@ fix:
   description: What to do when RV(status) is V(inactive) or V(request_required), one sentence; empty otherwise.
   returned: always
   type: str
+diff:
+  description: The plugin's active state before and after.
+  returned: always
+  type: dict
+  sample: {"before": {"active": false}, "after": {"active": true}}
 progress:
   description: Every progress the CI/CD API reported during the activation (status, status_label, percent_complete...).
   returned: when the plugin was activated

@@ -13,7 +13,7 @@ short_description: Ensure the ServiceNow integration user the Camunda connectors
 version_added: 0.1.0
 description:
   - Ensures a ServiceNow user (table C(sys_user)) for the Camunda ServiceNow connectors (the C(snUser)/C(snPwd)
-    connector secrets), found by its O(user_name): web-service access only (it cannot log in to the UI), active,
+    connector secrets), found by its O(user_name) - web-service access only (it cannot log in to the UI), active,
     with the roles in O(roles) granted directly (table C(sys_user_has_role)).
   - The password is write-only on an instance, so it cannot be compared. It is set when the user is created, and
     on an existing user only with O(update_password=always). It is sent with C(sysparm_input_display_value=true),
@@ -95,7 +95,7 @@ options:
     default: present
 notes:
   - Creating users and granting roles needs C(user_admin) (or C(admin)); setting a password needs C(admin) (or an
-    ACL on C(sys_user.user_password)): an instance drops the field for other callers without an error, which the
+    ACL on C(sys_user.user_password)); an instance drops the field for other callers without an error, which the
     login check then reports.
   - New roles take effect in a new session; the login check is one.
 seealso:
