@@ -89,3 +89,18 @@ def test_rest_api_acls_switch(sn):
     grant(sn, user["sys_id"], "itil")
     assert as_user(sn, "/api/now/table/sys_user").status_code == 200
     assert sn.table("sys_user").status_code == 200  # admin
+
+
+def test_password_write_denied_switch(sn):
+    user = make_user(sn)
+    creator = make_user(sn, name="ua", password="Pw-ua-12345")
+    grant(sn, creator["sys_id"], "user_admin")
+    assert sn.flags(password_write_denied="403")["password_write_denied"] == "403"
+    resp = sn.request("PATCH", "/api/now/table/sys_user/%s" % user["sys_id"], user=None, auth=("ua", "Pw-ua-12345"),
+                      json={"user_password": "Pw-by-user-admin"}, params={"sysparm_input_display_value": "true"})
+    assert resp.status_code == 403
+    assert resp.json()["error"]["detail"] == "ACL Exception Update Failed due to security constraints"
+    # other fields still work for user_admin
+    other = sn.request("PATCH", "/api/now/table/sys_user/%s" % user["sys_id"], user=None, auth=("ua", "Pw-ua-12345"),
+                       json={"last_name": "Renamed"})
+    assert other.status_code == 200

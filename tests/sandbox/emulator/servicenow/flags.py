@@ -17,6 +17,8 @@ FLAGS = {
     "rest_step_plugin": (True, bool, "--sn-no-rest-step-plugin", "Integration Hub Action Step - REST active (§2.8)"),
     "enterprise_plugin": (False, bool, "--sn-enterprise-plugin", "Integration Hub Enterprise Pack active (§2.8)"),
     "flow_trigger_rest_plugin": (False, bool, "--sn-flow-trigger-plugin", "Integration Hub Flow Trigger - REST active (§2.8)"),
+    "password_write_denied": ("drop", str, "--sn-password-write-denied",
+                              "a non-admin write of sys_user.user_password: drop (ignored without an error) or 403 [I]"),
     "hmac_plugin": (True, bool, "--sn-no-hmac-plugin",
                     "API Key and HMAC Authentication active (a plugin the CI/CD API may activate, for activation tests)"),
     "client_credentials_grant": (False, bool, "--sn-client-credentials",

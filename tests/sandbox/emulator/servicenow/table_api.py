@@ -139,6 +139,8 @@ def create(ctx, request, table):
     password = users.pop_password(table, body)
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Insert"))
+    if users.password_refused(ctx, password):
+        return users.password_refused(ctx, password)
     row = ctx.db.new_row(table, body, ctx.user, resolve_display=_flag(request, "sysparm_input_display_value"),
                          sys_id=body.get("sys_id") if is_sys_id(body.get("sys_id")) and not ctx.db.get(table, body["sys_id"]) else None)
     reason = rules.before(ctx.db, table, row, None)
@@ -161,6 +163,8 @@ def update(ctx, request, table, sys_id):
         return no_record_single()
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Update"))
+    if users.password_refused(ctx, password):
+        return users.password_refused(ctx, password)
     changes = ctx.db.changes(row, body, resolve_display=_flag(request, "sysparm_input_display_value"))
     candidate = dict(row, **changes)
     reason = rules.before(ctx.db, row["sys_class_name"], candidate, row)

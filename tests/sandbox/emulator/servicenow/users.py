@@ -3,8 +3,9 @@ login that web-service-only users may not use, and the REST API ACLs.
 
 * ``sys_user.user_password`` is write-only. With ``sysparm_input_display_value=true`` the value is stored as a
   password and Basic auth with it works; without the flag the plain string is stored as if it were the hash, so no
-  password matches it (the sheet, 3rd-party VERIFIED). Only ``admin`` may write it: for anyone else the field is
-  dropped without an error, as field ACLs do [I]. The field is never returned.
+  password matches it (the sheet, 3rd-party VERIFIED). Only ``admin`` may write it [I how it fails, flag
+  ``password_write_denied``]: ``drop`` (default) ignores the field without an error, as field ACLs do; ``403``
+  refuses the whole write with the ACL sentence. The field is never returned.
 * ``POST /login.do`` (form ``user_name``, ``user_password``) stands for the UI login: a user with
   ``web_service_access_only`` is refused (403, "Non-interactive users cannot log in to the user interface" [I]; the
   sheet: such users "can't log in to the ServiceNow UI"), others get 302 to ``/navpage.do``; bad credentials 200 with
@@ -15,7 +16,8 @@ login that web-service-only users may not use, and the REST API ACLs.
 """
 
 from ..http import Headers, Response
-from .errors import not_authorized
+from . import acl
+from .errors import error, not_authorized
 
 PASSWORD_FIELD = "user_password"
 REST_ROLE = "snc_platform_rest_api_access"
@@ -29,6 +31,13 @@ def pop_password(table, body):
     if table != "sys_user" or not isinstance(body, dict):
         return None
     return body.pop(PASSWORD_FIELD, None)
+
+
+def password_refused(ctx, password):
+    """The 403 for a non-admin password write when flag ``password_write_denied`` is ``403``, else None."""
+    if password is None or "admin" in ctx.roles or ctx.flags.get("password_write_denied") != "403":
+        return None
+    return error(403, **acl.write_denied("Update"))
 
 
 def store_password(ctx, table, row, password, request):
