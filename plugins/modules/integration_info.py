@@ -264,8 +264,9 @@ def run(module, sn, camunda):
     facts["cluster"] = gather(lambda: read_cluster(console)) if console else {
         "error": "The doctor reads the cluster through the Console API, which Self-Managed has not."}
     clients = gather(console.list_clients) if console else facts["cluster"]
-    facts["clients"] = clients if isinstance(clients, dict) else [c.get("clientId") for c in clients
-                                                                   if isinstance(c, dict)]
+    if not isinstance(clients, dict):
+        clients = [c.get("clientId") for c in clients if isinstance(c, dict)]
+    facts["clients"] = clients
     region = facts["cluster"].get("region") if "error" not in facts["cluster"] else None
     rest_url = saas_cluster_rest_url(params["cluster_id"], region, camunda.opt("cluster_api_url")) or ""
     # What ServiceNow must call (the public SaaS host), not what this module calls (camunda.cluster_api_url).

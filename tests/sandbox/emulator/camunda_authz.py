@@ -325,9 +325,9 @@ class AuthzClusterService(ClusterService):
                 return _forbidden("PUBLISH", "CREATE", "MESSAGE", path, name)
             return json_response(200, {"messageKey": str(KEY_BASE * 2 + len(path)), "tenantId": "<default>"})
         if rest == "messages/correlation":
-            return _rejected(404, "NOT_FOUND", "CORRELATE", "Expected to find subscription for message with name '%s' "
-                             "and correlation key '%s', but none was found." % (body.get("name"),
-                                                                                 body.get("correlationKey", "")), path)
+            reason = ("Expected to find subscription for message with name '%s' and correlation key '%s', but none was "
+                      "found." % (body.get("name"), body.get("correlationKey", "")))
+            return _rejected(404, "NOT_FOUND", "CORRELATE", reason, path)
         if rest == "signals/broadcast":
             return json_response(200, {"signalKey": str(KEY_BASE * 3), "tenantId": "<default>"})
         if rest == "process-definitions/search":
