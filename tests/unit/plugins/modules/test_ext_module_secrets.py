@@ -28,8 +28,7 @@ def walk(spec, prefix=""):
     for name, option in spec.items():
         yield prefix + name, option
         if option.get("options"):
-            for item in walk(option["options"], prefix + name + "."):
-                yield item
+            yield from walk(option["options"], prefix + name + ".")
 
 
 def is_secret_name(path):
@@ -52,6 +51,5 @@ def test_no_return_value_is_a_secret(mod):
     def keys(values, prefix=""):
         for key, doc in (values or {}).items():
             yield prefix + key
-            for item in keys(doc.get("contains"), prefix + key + "."):
-                yield item
+            yield from keys(doc.get("contains"), prefix + key + ".")
     assert [k for k in keys(yaml.safe_load(mod.RETURN)) if is_secret_name(k)] == []
