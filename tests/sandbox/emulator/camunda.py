@@ -13,7 +13,8 @@ Interface used by ``serve.py`` / ``server.py``:
 
 import argparse
 
-from .camunda_cluster import ClusterService, SmClusterService
+from .camunda_authz import AuthzClusterService
+from .camunda_cluster import SmClusterService
 from .camunda_console import ConsoleService
 from .camunda_keycloak import AUDIENCE, REALM, KeycloakService, SmState
 from .camunda_login import LoginService
@@ -72,7 +73,7 @@ def add_arguments(parser):
 def build_services(state_dir, args=None):
     saas = SaasState(state_dir, args)
     sm_state = SmState(state_dir, args)
-    return [LoginService(saas), ConsoleService(saas), ClusterService(saas), KeycloakService(sm_state),
+    return [LoginService(saas), ConsoleService(saas), AuthzClusterService(saas), KeycloakService(sm_state),
             SmClusterService(sm_state)]
 
 

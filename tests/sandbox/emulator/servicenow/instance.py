@@ -11,7 +11,7 @@ import secrets
 import time
 
 from ..store import JsonStore
-from . import auth, batch, cicd, flags as flag_defs, table_api
+from . import auth, batch, cicd, flags as flag_defs, table_api, users
 from .db import SEQ, Database
 from .errors import error, not_authenticated
 from .schema import Schema
@@ -116,6 +116,8 @@ class ServiceNowInstance:
             response = auth.token_endpoint(self.db, self.data, self.flags, request)
             self.dirty = self.dirty or response.status == 200
             return response
+        if request.path == "/login.do":
+            return users.ui_login(self, request)
         if not request.path.startswith("/api/"):
             return error(404, "Not Found", "The sandbox instance serves /api/ and /oauth_token.do only")
         user = auth.authenticate(self.db, self.data, request)
@@ -153,6 +155,8 @@ class ServiceNowInstance:
     def route(self, request):
         """Run an authenticated request as ``self.user`` (used directly and for every batch item)."""
         match = TABLE_PATH.match(request.path)
+        if (match or BATCH_PATH.match(request.path)) and users.rest_api_denied(self):
+            return users.rest_api_denied(self)
         if match:
             version = match.group(1) or "v2"  # the unversioned path is the latest version (§4)
             return table_api.handle(self, request, version, match.group(2), match.group(3))

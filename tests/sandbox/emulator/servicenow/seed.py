@@ -8,7 +8,7 @@ import secrets
 from .db import now_text
 
 ROLES = ("admin", "oauth_admin", "connection_admin", "credential_admin", "snc_read_only", "sn_cicd.sys_ci_automation",
-         "user_admin")
+         "user_admin", "itil", "snc_platform_rest_api_access")
 
 # key in sandbox.json -> (user_name, full name, roles)
 USERS = {
@@ -29,7 +29,7 @@ PLUGINS = {
     "com.glide.hub.flow_trigger.rest": ("ServiceNow IntegrationHub Flow Trigger - REST", "flow_trigger_rest_plugin"),
     "com.snc.platform.security.oauth": ("OAuth 2.0", None),
     "com.glide.continuousdelivery": ("CI/CD REST API", None),
-    "com.glide.tokenbased_auth": ("API Key and HMAC Authentication", None),
+    "com.glide.tokenbased_auth": ("API Key and HMAC Authentication", "hmac_plugin"),
 }
 
 CC_PROPERTY = "glide.oauth.inbound.client.credential.grant_type.enabled"

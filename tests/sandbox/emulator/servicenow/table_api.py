@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from ..http import Headers, empty_response, json_response
-from . import acl, rules
+from . import acl, rules, users
 from .db import is_sys_id
 from .errors import business_rule_abort, error, invalid_table, no_record_list, no_record_single
 
@@ -143,9 +143,12 @@ def create(ctx, request, table):
     body, problem = _body(request)
     if problem:
         return problem
+    password = users.pop_password(table, body)
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Insert"))
     body = _read_only_dropped(ctx, body)
+    if users.password_refused(ctx, password):
+        return users.password_refused(ctx, password)
     row = ctx.db.new_row(table, body, ctx.user, resolve_display=_flag(request, "sysparm_input_display_value"),
                          sys_id=body.get("sys_id") if is_sys_id(body.get("sys_id")) and not ctx.db.get(table, body["sys_id"]) else None)
     reason = rules.before(ctx.db, table, row, None)
@@ -153,6 +156,7 @@ def create(ctx, request, table):
         return business_rule_abort("insert", table, row.get(ctx.db.schema.display_field(table), ""), reason)
     ctx.db.insert(row)
     rules.after_insert(ctx.db, table, row, ctx.flags, ctx.user)
+    users.store_password(ctx, table, row, password, request)
     ctx.dirty = True
     return _created(ctx, table, row, request)
 
@@ -161,11 +165,14 @@ def update(ctx, request, table, sys_id):
     body, problem = _body(request)
     if problem:
         return problem
+    password = users.pop_password(table, body)
     row = _visible_row(ctx, table, sys_id)
     if row is None:
         return no_record_single()
     if not acl.can_write(ctx.roles, table):
         return error(403, **acl.write_denied("Update"))
+    if users.password_refused(ctx, password):
+        return users.password_refused(ctx, password)
     changes = ctx.db.changes(row, _read_only_dropped(ctx, body), resolve_display=_flag(request, "sysparm_input_display_value"))
     candidate = dict(row, **changes)
     reason = rules.before(ctx.db, row["sys_class_name"], candidate, row)
@@ -177,6 +184,7 @@ def update(ctx, request, table, sys_id):
         if row["sys_class_name"] == "oauth_entity_profile" and changes.get("default") == "true":
             rules.only_one_default(ctx.db, row)
         ctx.dirty = True
+    users.store_password(ctx, table, row, password, request)
     return json_response(200, {"result": _format(ctx, table, row, request)})
 
 

@@ -1,0 +1,475 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: camunda_authorization
+short_description: Ensure Camunda 8.8+ Orchestration Cluster authorizations (for example the Camunda Spoke's client)
+version_added: 0.1.0
+description:
+  - On Camunda 8.8 and later clusters with authorizations enabled, a client with the right Console scopes still gets
+    HTTP 403 from the Orchestration Cluster REST API until authorizations are granted to it. This module ensures
+    those authorizations through C(/v2/authorizations), as desired state over the owner (O(owner_type) and
+    O(owner_id)), the resource (type and id) and the permission set.
+  - O(preset=servicenow_spoke) grants exactly what the Camunda Spoke calls need, directly to the client (never
+    through a role) - C(CREATE_PROCESS_INSTANCE), C(UPDATE_PROCESS_INSTANCE), C(CANCEL_PROCESS_INSTANCE) and
+    C(READ_PROCESS_DEFINITION) on each process in O(process_ids), and C(CREATE) on each message in
+    O(message_names). Deployments (C(RESOURCE:CREATE)) are never granted.
+  - The module calls the cluster with a credential that itself holds permissions on the C(Authorization) resource
+    (C(CREATE), C(READ), C(UPDATE), C(DELETE)). That grant is a one-time prerequisite made by hand (Camunda
+    Identity, or the C(admin) role); the module stops with one sentence naming it when it is missing.
+  - An empty search proves nothing, because a credential without C(AUTHORIZATION:READ) gets an empty answer, not
+    HTTP 403. When a search finds nothing, the module asks once whether the credential can read authorizations at
+    all. If it cannot, a create is still safe (HTTP 409 means the grant is already there), but check mode reports the
+    grant as V(unknown) and O(state=absent) and O(exact=true) fail, since they need to read.
+  - A create that HTTP 409 refuses (the owner holds one of the permissions already, possibly not yet visible to
+    searches, which are eventually consistent) is retried one permission at a time, so the result says exactly
+    which permissions were added.
+author:
+  - camunda.servicenow maintainers (@camunda)
+extends_documentation_fragment:
+  - camunda.servicenow.camunda
+  - camunda.servicenow.attributes
+attributes:
+  check_mode:
+    support: full
+    details: The authorizations are searched and compared; nothing is written.
+  diff_mode:
+    support: full
+    details: The permission sets per resource before and after.
+options:
+  cluster_id:
+    description:
+      - SaaS. The cluster's id; with O(region) or O(camunda.cluster_api_url) it gives the cluster REST URL.
+    type: str
+  region:
+    description:
+      - SaaS. The cluster's region id (for example V(bru-2)).
+    type: str
+  cluster_rest_url:
+    description:
+      - The cluster REST API base URL without C(/v2). Overrides O(cluster_id), O(region) and
+        O(camunda.cluster_api_url).
+    type: str
+  client_id:
+    description:
+      - Id of the cluster client that manages the authorizations (it needs permissions on the C(Authorization)
+        resource). Defaults to O(camunda.client_id).
+    type: str
+  client_secret:
+    description:
+      - Secret of O(client_id).
+    type: str
+  access_token:
+    description:
+      - A cluster token of the managing credential, used instead of O(client_id) and O(client_secret).
+    type: str
+  audience:
+    description:
+      - Audience of the cluster token. Defaults to O(camunda.cluster_audience).
+    type: str
+  token_url:
+    description:
+      - Token endpoint of O(client_id). Defaults to O(camunda.oauth_url) (on Self-Managed, the realm's).
+    type: str
+  owner_type:
+    description:
+      - Who receives the permissions. The Camunda Spoke's client is a V(CLIENT); its id is the Console client id
+        (SaaS) or the value of the configured client id claim (Self-Managed).
+    type: str
+    choices: [CLIENT, USER, ROLE, GROUP, MAPPING_RULE]
+    default: CLIENT
+  owner_id:
+    description:
+      - The owner's id. Camunda does not check that a client id exists, so a typo is accepted by the cluster;
+        pass the id the client module returned.
+    type: str
+    required: true
+  resource_type:
+    description:
+      - One authorization's resource type (for example V(PROCESS_DEFINITION)). Mutually exclusive with
+        O(authorizations) and O(preset).
+    type: str
+  resource_id:
+    description:
+      - The resource id with O(resource_type); V(*) means every resource of the type (partial wildcards do not
+        exist).
+    type: str
+    default: "*"
+  permissions:
+    description:
+      - The permissions with O(resource_type). Checked against the permissions Camunda 8.8 accepts for the type.
+    type: list
+    elements: str
+  authorizations:
+    description:
+      - Several authorizations for the same owner.
+    type: list
+    elements: dict
+    suboptions:
+      resource_type:
+        description: The resource type.
+        type: str
+        required: true
+      resource_id:
+        description: The resource id, V(*) for every resource of the type.
+        type: str
+        default: "*"
+      permissions:
+        description: The permissions.
+        type: list
+        elements: str
+        required: true
+  preset:
+    description:
+      - V(servicenow_spoke) - the authorizations the Camunda Spoke's client needs (see the description).
+    type: str
+    choices: [servicenow_spoke]
+  process_ids:
+    description:
+      - With O(preset), the BPMN process ids the Spoke may start, cancel and correlate to; V(*) (the default) is
+        every process.
+    type: list
+    elements: str
+    default: ["*"]
+  message_names:
+    description:
+      - With O(preset), the message names the Spoke may publish; V(*) (the default) is every message.
+    type: list
+    elements: str
+    default: ["*"]
+  exact:
+    description:
+      - V(false) - the listed permissions are a minimum; other permissions the owner holds on the resource stay.
+      - V(true) - the owner holds exactly the listed permissions on the resource; others are removed (an update
+        replaces the permission set). Needs a credential that can read authorizations.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) grants the permissions; V(absent) takes them away (a record left with none is deleted). With
+        O(state=absent), O(permissions) may be empty to remove every permission the owner holds on the resource.
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - The permission checks follow the Camunda 8.8 table; resource types added later are passed to the cluster
+    unchecked. Only the five 8.8 fields are sent, so the module works on 8.8, 8.9 and later.
+  - A revoked authorization may still work for up to 30 seconds (the cluster's authorization cache).
+seealso:
+  - module: camunda.servicenow.camunda_client_credential
+  - module: camunda.servicenow.camunda_cluster_info
+  - name: Camunda docs, authorizations
+    description: Owners, resources and permissions.
+    link: https://docs.camunda.io/docs/components/concepts/access-control/authorizations/
+"""
+
+EXAMPLES = r"""
+- name: Grant the Camunda Spoke's client what it needs
+  camunda.servicenow.camunda_authorization:
+    camunda:
+      ca_path: /etc/ssl/camunda-ca.pem
+    cluster_rest_url: "{{ camunda_client.cluster_rest_url }}"
+    client_id: "{{ camunda_authorization_admin_id }}"
+    client_secret: "{{ camunda_authorization_admin_secret }}"
+    owner_id: "{{ camunda_client.client_id }}"
+    preset: servicenow_spoke
+
+- name: Only two processes
+  camunda.servicenow.camunda_authorization:
+    cluster_rest_url: "{{ camunda_client.cluster_rest_url }}"
+    access_token: "{{ camunda_admin_token.access_token }}"
+    owner_id: "{{ camunda_client.client_id }}"
+    preset: servicenow_spoke
+    process_ids: [incident-escalation, change-approval]
+
+- name: Exactly one permission on one message
+  camunda.servicenow.camunda_authorization:
+    cluster_rest_url: "{{ camunda_client.cluster_rest_url }}"
+    access_token: "{{ camunda_admin_token.access_token }}"
+    owner_id: "{{ camunda_client.client_id }}"
+    resource_type: MESSAGE
+    resource_id: incident-resolved
+    permissions: [CREATE]
+    exact: true
+
+- name: Take every permission away from the old client
+  camunda.servicenow.camunda_authorization:
+    cluster_rest_url: "{{ camunda_client.cluster_rest_url }}"
+    access_token: "{{ camunda_admin_token.access_token }}"
+    owner_id: "{{ old_client_id }}"
+    preset: servicenow_spoke
+    state: absent
+"""
+
+RETURN = r"""
+authorizations:
+  description: What happened per resource, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    resource_type:
+      description: The resource type.
+      type: str
+      sample: PROCESS_DEFINITION
+    resource_id:
+      description: The resource id.
+      type: str
+      sample: "*"
+    result:
+      description:
+        - V(created), V(updated), V(deleted), V(unchanged) or V(absent).
+        - V(unknown) in check mode when the credential cannot read authorizations and nothing was found.
+      type: str
+      sample: created
+    permissions:
+      description: The owner's permissions on the resource after the run (predicted in check mode).
+      type: list
+      elements: str
+      sample: [CANCEL_PROCESS_INSTANCE, CREATE_PROCESS_INSTANCE, READ_PROCESS_DEFINITION, UPDATE_PROCESS_INSTANCE]
+    keys:
+      description: The authorization keys of the owner's records on the resource, when known.
+      type: list
+      elements: str
+      sample: ["2251799813684332"]
+readable:
+  description:
+    - Whether the managing credential can read authorizations; null when the searches found what they looked for,
+      so the question never came up.
+  returned: always
+  type: bool
+  sample: true
+diff:
+  description: The permission sets per C(<resource type>:<resource id>) before and after.
+  returned: always
+  type: dict
+  sample: {"before": {"MESSAGE:*": []}, "after": {"MESSAGE:*": ["CREATE"]}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, saas_cluster_rest_url)
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
+
+
+def wanted_authorizations(params):
+    """``[{resource_type, resource_id, permissions}]`` from the options; CamundaError (before any request) when one
+    is not valid for Camunda 8.8."""
+    if params.get("preset") == "servicenow_spoke":
+        entries = authz.spoke_authorizations(params.get("process_ids"), params.get("message_names"))
+    elif params.get("authorizations") is not None:
+        entries = [dict(resource_type=e["resource_type"], resource_id=e.get("resource_id") or authz.WILDCARD,
+                        permissions=list(e.get("permissions") or [])) for e in params["authorizations"]]
+    else:
+        entries = [dict(resource_type=params["resource_type"], resource_id=params.get("resource_id") or authz.WILDCARD,
+                        permissions=list(params.get("permissions") or []))]
+    problems = []
+    seen = set()
+    for entry in entries:
+        found = authz.validate(entry)
+        if params["state"] == "absent":  # no permissions with state=absent means all of them
+            found = [p for p in found if not p.endswith("has no permissions")]
+        problems.extend(found)
+        key = (entry["resource_type"], entry["resource_id"])
+        if key in seen:
+            problems.append("{0} {1!r} is given twice".format(*key))
+        seen.add(key)
+    if not entries:
+        problems.append("authorizations is empty")
+    if problems:
+        raise CamundaError("Invalid authorizations for {0} {1!r}, nothing was sent: {2}".format(
+            params["owner_type"], params["owner_id"], "; ".join(problems)))
+    return entries
+
+
+def rest_url_for(params, client):
+    if params.get("cluster_rest_url"):
+        return params["cluster_rest_url"].rstrip("/")
+    if client.deployment == SELF_MANAGED and client.opt("cluster_api_url"):
+        return client.opt("cluster_api_url").rstrip("/")
+    url = None
+    if params.get("cluster_id"):
+        url = saas_cluster_rest_url(params["cluster_id"], params.get("region"), client.opt("cluster_api_url"))
+    if not url:
+        raise CamundaError("No cluster REST URL; set cluster_rest_url, or cluster_id with region (SaaS), or "
+                           "camunda.cluster_api_url")
+    return url
+
+
+def managing_token(params, client):
+    """``(token, caller)``: a cluster token of the credential that manages authorizations, and its name."""
+    if params.get("access_token"):
+        client.add_secret(params["access_token"])
+        return params["access_token"], "of the access token"
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    if not client_id:
+        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
+    if not client_id or not client_secret:
+        raise CamundaError("No credential to manage authorizations with; set client_id and client_secret of a "
+                           "cluster client that holds permissions on the Authorization resource, or access_token")
+    token = client.fetch_token(params.get("token_url") or client.token_url(), client_id, client_secret,
+                               params.get("audience") or client.cluster_audience(), what="cluster").access_token
+    return token, client_id
+
+
+class Run:
+    """One module run: the owner, the API, whether the credential can read (asked at most once)."""
+
+    def __init__(self, params, api, check_mode):
+        self.params = params
+        self.api = api
+        self.check_mode = check_mode
+        self.owner = (params["owner_type"], params["owner_id"])
+        self.readable = None
+        self.warnings = []
+
+    def can_read(self):
+        if self.readable is None:
+            self.readable = self.api.can_read()
+        return self.readable
+
+    def blind(self, entry, what):
+        return CamundaError(
+            "The credential {0} cannot read authorizations on {1} (its searches come back empty), so {2} of {3} {4!r} "
+            "for {5} {6!r} is impossible; grant it READ on the Authorization resource, or {7}".format(
+                self.api.caller, self.api.host, what, entry["resource_type"], entry["resource_id"], self.owner[0],
+                self.owner[1], "use exact=false" if what == "an exact check" else "remove the grant by hand"))
+
+    def ensure(self, entry):
+        owner_type, owner_id = self.owner
+        rtype, rid = entry["resource_type"], entry["resource_id"]
+        state, exact = self.params["state"], self.params["exact"]
+        rows = authz.matching(self.api.search(owner_type, owner_id, rtype, rid), owner_type, owner_id, rtype, rid)
+        if not rows and not self.can_read():
+            if state == "absent":
+                raise self.blind(entry, "a removal")
+            if exact:
+                raise self.blind(entry, "an exact check")
+            return self.grant_blind(entry)
+        actions, before, after = authz.plan(rows, entry["permissions"], exact, state)
+        keys = [str(r.get("authorizationKey")) for r in rows]
+        if not actions:
+            return self.outcome(entry, "absent" if state == "absent" else "unchanged", before, after, keys, False)
+        if state == "absent":
+            result = "deleted" if not after else "updated"
+        else:
+            result = "created" if actions[0][0] == "create" else "updated"
+        if self.check_mode:
+            return self.outcome(entry, result, before, after, keys, True)
+        for action in actions:
+            if action[0] == "create":
+                created, added = self.create(entry, action[1])
+                if not added:  # 409: granted already, not yet visible to searches
+                    return self.outcome(entry, "unchanged", before, after, keys, False)
+                keys.extend(created)
+            elif action[0] == "update":
+                self.api.update(action[1], owner_type, owner_id, rtype, rid, action[2])
+            else:
+                self.api.delete(action[1])
+                keys.remove(action[1])
+        return self.outcome(entry, result, before, after, keys, True)
+
+    def create(self, entry, permissions):
+        """Create, and on 409 one permission at a time: ``(keys, added permissions)``."""
+        owner_type, owner_id = self.owner
+        key = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], permissions)
+        if key is not None:
+            return [key], list(permissions)
+        # 409: the owner holds at least one of them; find out which, one permission at a time.
+        keys, added = [], []
+        if len(permissions) > 1:
+            for permission in permissions:
+                one = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], [permission])
+                if one is not None:
+                    keys.append(one)
+                    added.append(permission)
+        return keys, added
+
+    def grant_blind(self, entry):
+        """Nothing found and the credential cannot read: create (409 means it is there), or report unknown."""
+        perms = sorted(entry["permissions"])
+        if self.check_mode:
+            self.warnings.append(
+                "The credential {0} cannot read authorizations on {1}, so whether {2} {3!r} of {4} {5!r} is already "
+                "granted is unknown; a real run creates it, and a 409 answer then means it was there".format(
+                    self.api.caller, self.api.host, entry["resource_type"], entry["resource_id"], self.owner[0],
+                    self.owner[1]))
+            return self.outcome(entry, "unknown", None, perms, [], True)
+        keys, added = self.create(entry, perms)
+        if not added:
+            return self.outcome(entry, "unchanged", None, perms, [], False)
+        return self.outcome(entry, "created", None, perms, keys, True)
+
+    def outcome(self, entry, result, before, after, keys, changed):
+        return {"resource_type": entry["resource_type"], "resource_id": entry["resource_id"], "result": result,
+                "permissions": list(after), "keys": list(keys), "_before": before, "_changed": changed}
+
+
+def run(params, client, check_mode):
+    """The module result and warnings; raises CamundaError."""
+    entries = wanted_authorizations(params)
+    rest_url = rest_url_for(params, client)
+    token, caller = managing_token(params, client)
+    one = Run(params, authz.AuthorizationAPI(client, rest_url, token, caller), check_mode)
+    result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}}
+    for entry in entries:
+        done = one.ensure(entry)
+        label = "{0}:{1}".format(entry["resource_type"], entry["resource_id"])
+        before = done.pop("_before")
+        result["diff"]["before"][label] = "unknown" if before is None else before
+        result["diff"]["after"][label] = done["permissions"]
+        result["changed"] = result["changed"] or done.pop("_changed")
+        result["authorizations"].append(done)
+    result["readable"] = one.readable
+    return result, one.warnings
+
+
+def argument_spec():
+    spec = camunda_argument_spec()
+    spec.update(
+        cluster_id=dict(type="str"),
+        region=dict(type="str"),
+        cluster_rest_url=dict(type="str"),
+        client_id=dict(type="str"),
+        client_secret=dict(type="str", no_log=True),
+        access_token=dict(type="str", no_log=True),
+        audience=dict(type="str"),
+        token_url=dict(type="str", no_log=False),
+        owner_type=dict(type="str", choices=list(authz.OWNER_TYPES), default="CLIENT"),
+        owner_id=dict(type="str", required=True),
+        resource_type=dict(type="str"),
+        resource_id=dict(type="str", default=authz.WILDCARD),
+        permissions=dict(type="list", elements="str"),
+        authorizations=dict(type="list", elements="dict", options=dict(
+            resource_type=dict(type="str", required=True),
+            resource_id=dict(type="str", default=authz.WILDCARD),
+            permissions=dict(type="list", elements="str", required=True),
+        )),
+        preset=dict(type="str", choices=["servicenow_spoke"]),
+        process_ids=dict(type="list", elements="str", default=[authz.WILDCARD]),
+        message_names=dict(type="list", elements="str", default=[authz.WILDCARD]),
+        exact=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           mutually_exclusive=[("resource_type", "authorizations", "preset"),
+                                               ("access_token", "client_id")],
+                           required_one_of=[("resource_type", "authorizations", "preset")],
+                           required_together=[("client_id", "client_secret")])
+    run_module(module, lambda: run(module.params, CamundaClient(module.params["camunda"]), module.check_mode))
+
+
+if __name__ == "__main__":
+    main()
