@@ -165,15 +165,16 @@ def summarize_log(entries, sn_services):
 
 
 def repeated_requests(entries):
-    """Requests made more than once in one run: (service, method, path, query) -> count.
+    """Reads made more than once in one run: (service, method, path, query, principal) -> count.
 
-    A Batch API call is judged by its items (its own body is not logged); token requests are judged by the
-    one-token-per-client rule instead (their form body, with the audience, is not logged either).
+    Only reads (GET, and the items of Batch calls) are compared: the log holds no bodies, so two POSTs to one path
+    (two secrets, two clients) are not known to be the same request. The principal is part of the key: two
+    Camunda clients each proving their own access to one cluster are two different requests.
     """
     seen = {}
     for entry in entries:
-        if is_batch(entry) or entry["path"].endswith("/oauth/token"):
+        if entry["method"] != "GET":
             continue
-        key = (entry["service"], entry["method"], entry["path"], entry.get("query") or "")
+        key = (entry["service"], entry["method"], entry["path"], entry.get("query") or "", entry.get("principal") or "")
         seen[key] = seen.get(key, 0) + 1
     return dict((key, count) for key, count in seen.items() if count > 1)

@@ -123,13 +123,13 @@ def one_token_per_client(runs):
 
 
 def no_request_twice(runs):
-    """Cold and warm runs: no request (service, method, path, query) is made twice."""
+    """Cold and warm runs: no read (service, method, path, query, principal) is made twice."""
     out = []
     for phase in ("cold", "warm"):
         repeated = measure.repeated_requests(runs[phase]["entries"])
         if repeated:
             out.append("%s run: requests made more than once: %s" % (phase, "; ".join(
-                "%dx %s %s %s?%s" % ((count,) + key) for key, count in sorted(repeated.items()))))
+                "%dx %s %s %s?%s (as %s)" % ((count,) + key) for key, count in sorted(repeated.items()))))
     return out
 
 
@@ -233,9 +233,12 @@ def test_summarize_log_counts_a_batch_call_once_and_the_writes_inside_it():
     assert counts["tokens_by_client"] == {"org": 2}
 
 
-def test_repeated_requests_compares_batch_items_and_plain_requests_but_not_batch_calls_or_tokens():
-    assert measure.repeated_requests(LOG + [entry(10, "sn1", "POST", "/api/now/v1/batch")]) == {
-        ("sn1", "GET", "/api/now/table/oauth_entity", "sysparm_query=name%3DX"): 2}
+def test_repeated_requests_compares_reads_batched_or_not_by_the_same_principal_only():
+    log = LOG + [entry(10, "sn1", "POST", "/api/now/v1/batch"), entry(11, "sn1", "POST", "/api/now/table/http_connection"),
+                 entry(12, "camunda_cluster", "GET", "/c1/v2/topology", principal="client-a"),
+                 entry(13, "camunda_cluster", "GET", "/c1/v2/topology", principal="client-b")]
+    assert measure.repeated_requests(log) == {
+        ("sn1", "GET", "/api/now/table/oauth_entity", "sysparm_query=name%3DX", ""): 2}
 
 
 def test_parse_recap_reads_the_last_play_recap():
