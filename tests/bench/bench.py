@@ -330,6 +330,8 @@ def main(argv=None):
             write_report(args.out, os.path.basename(args.plot), args, summary, runs,
                          notes + ["Partial: interrupted before %s instances." % args.instances.split(",")[-1]],
                          int(time.monotonic() - started))
+            with open(os.path.join(args.work, "runs.json"), "w", encoding="utf-8") as handle:
+                json.dump(runs, handle, indent=1, sort_keys=True)
     summary = summarize(runs)
     total = None if args.from_runs else int(time.monotonic() - started)
     startup = None
