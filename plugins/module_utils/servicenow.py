@@ -563,4 +563,3 @@ def find_by_name_or_sys_id(rows, reference, what="record"):
     if by_id:
         return by_id[0]
     return find_exact(rows, {"name": reference}, what)
-

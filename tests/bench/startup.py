@@ -61,7 +61,7 @@ def import_times_ms(explode_dir, module_import, repeat):
     modules inside it (AnsibleModule's own, and the HTTP library: requests for this collection,
     ansible.module_utils.urls for ansible.builtin.uri)."""
     samples = dict((name, []) for name in (module_import,) + WATCHED)
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import %s" % module_import],
                               cwd=explode_dir, env=dict(os.environ, PYTHONPATH=explode_dir), capture_output=True,
                               text=True, check=False)
