@@ -162,6 +162,14 @@ sandbox-stop: ## Stop the sandbox that `make sandbox-start` started
 	@if [ -x $(BIN)/python ]; then py=$(BIN)/python; else py=$(PYTHON); fi; \
 	$$py tests/sandbox/ctl.py stop --state-dir $(SANDBOX_TRY)/sandbox; echo "sandbox: stopped"
 
+# Not a gate: timing belongs here, not in tests. BENCH_OPTS are passed to tests/bench/bench.py (--instances 1,10,50,
+# --latency-ms 50, --reps 3, --reps-large 1, --forks 25, ...); it writes docs/performance.md and docs/performance.svg.
+.PHONY: bench
+BENCH_OPTS ?=
+bench: venv ## site.yml vs a hand-written uri playbook on the sandbox (1/10/50 instances, 50 ms); writes docs/performance.md
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python tests/bench/bench.py $(BENCH_OPTS)
+
 test: venv ## All gates, fast first; prints each gate's time (KEEP_GOING=1: run every gate, fail at the end)
 	@summary=""; failed=""; total_start=$$(date +%s); \
 	for gate in $(TEST_GATES); do \

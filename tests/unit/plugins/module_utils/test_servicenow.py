@@ -28,6 +28,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.camunda.servicenow.plugins.doc_fragments.servicenow import ModuleDocFragment
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils import servicenow_docs
 from ansible_collections.camunda.servicenow.plugins.module_utils import servicenow as sn
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
@@ -44,7 +45,7 @@ def render_doc_fragment():
         def increase_indent(self, flow=False, indentless=False):
             return super(Dumper, self).increase_indent(flow, False)
 
-    return yaml.dump({"options": sn.servicenow_doc_options()}, Dumper=Dumper, sort_keys=False, width=110,
+    return yaml.dump({"options": servicenow_docs.servicenow_doc_options()}, Dumper=Dumper, sort_keys=False, width=110,
                      default_flow_style=False)
 
 
@@ -109,7 +110,7 @@ class TestOptionsTable:
 
     def test_doc_fragment_matches_table(self):
         documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
-        assert documented == {"options": sn.servicenow_doc_options()}, render_doc_fragment()
+        assert documented == {"options": servicenow_docs.servicenow_doc_options()}, render_doc_fragment()
         assert ModuleDocFragment.DOCUMENTATION.strip() == render_doc_fragment().strip()
 
     def test_doc_mentions_every_env_var(self):
