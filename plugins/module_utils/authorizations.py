@@ -179,7 +179,7 @@ class AuthorizationAPI:
         def call():
             return self.transport.request(method, path, json=body, headers=self.headers, expected=expected)
         try:
-            return self.client.wait_ready(call)
+            return self.client.wait_ready(call, self.transport)
         except TransportError as err:
             if err.status == 403:
                 raise CamundaError(
