@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QueryError, apply_query
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     HAS_REQUESTS,
@@ -28,7 +29,7 @@ class ModuleError(Exception):
 
 
 # Errors whose text is written for the user (one sentence, no secret): they become ``fail_json(msg=...)``.
-USER_ERRORS = (TransportError, RecordError, ModuleError)
+USER_ERRORS = (TransportError, RecordError, ModuleError, QueryError)
 
 
 def fail_json_kwargs(exc):
@@ -45,15 +46,27 @@ def require_requests(module):
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
 
 
+def _with_query(module, outcome):
+    """``outcome`` of ``work()`` with ``query_result`` added when the module's ``query`` option is set."""
+    query = (getattr(module, "params", None) or {}).get("query")
+    if not query:
+        return outcome
+    result, warnings = outcome if isinstance(outcome, tuple) else (outcome, None)
+    name = "camunda.servicenow." + str(getattr(module, "_name", "module")).split(".")[-1]
+    result = apply_query(query, result, name)
+    return result if warnings is None else (result, warnings)
+
+
 def run_module(module, work, errors=(), where=None):
     """Run ``work()`` (no arguments; returns the result dict, or ``(result, warnings)``) and exit the module.
 
-    A TransportError, RecordError, ModuleError or one of ``errors`` becomes ``fail_json`` with its sentence; any
-    other exception is a bug and keeps its traceback. ``where`` (the host the module works on) completes the
+    When the module has a ``query`` option (the read-only modules) and it is set, ``query_result`` is added to the
+    result (module_utils/query.py). A TransportError, RecordError, ModuleError, QueryError or one of ``errors``
+    becomes ``fail_json`` with its sentence; any other exception is a bug and keeps its traceback. ``where`` (the host the module works on) completes the
     desired-state engine's sentences, which do not know it."""
     require_requests(module)
     try:
-        outcome = work()
+        outcome = _with_query(module, work())
     except USER_ERRORS + tuple(errors) as exc:
         if isinstance(exc, RecordError):
             exc.locate(where)

@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - camunda.servicenow.camunda
   - camunda.servicenow.attributes.info_module
+  - camunda.servicenow.query
 options:
   cluster_id:
     description:
@@ -100,12 +101,18 @@ cluster:
     version: 8.8.0
     status: Healthy
     ready: true
+query_result:
+  description: The answer of O(query) over this result (C(null) when nothing matches).
+  returned: when O(query) is set
+  type: raw
+  sample: ["servicenow-dev12345-g1"]
 """
 
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
@@ -162,6 +169,7 @@ def main():
         name_pattern=dict(type="str"),
         include_cluster=dict(type="bool", default=False),
     )
+    argument_spec.update(QUERY_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda: run(module, CamundaClient(module.params["camunda"])))
 

@@ -25,6 +25,7 @@ author:
   - camunda.servicenow maintainers (@camunda)
 extends_documentation_fragment:
   - camunda.servicenow.camunda
+  - camunda.servicenow.query
 attributes:
   check_mode:
     support: full
@@ -162,10 +163,16 @@ topology:
   returned: success
   type: dict
   sample: {"clusterSize": 3, "partitionsCount": 3, "replicationFactor": 3, "gatewayVersion": "8.8.0", "brokers": []}
+query_result:
+  description: The answer of O(query) over this result (C(null) when nothing matches).
+  returned: when O(query) is set
+  type: raw
+  sample: ["servicenow-dev12345-g1"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, get_topology, host_of, saas_cluster_rest_url,
     version_tuple)
@@ -292,6 +299,7 @@ def main():
         token_url=dict(type="str", no_log=False),
         minimum_version=dict(type="str", default="8.6", aliases=["min_version"]),
     )
+    argument_spec.update(QUERY_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_together=[("client_id", "client_secret")],
                            mutually_exclusive=[("access_token", "client_id")])

@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - camunda.servicenow.servicenow
   - camunda.servicenow.camunda
   - camunda.servicenow.attributes.info_module
+  - camunda.servicenow.query
 options:
   cluster_id:
     description: The cluster's id (SaaS).
@@ -128,12 +129,18 @@ status:
   returned: always
   type: str
   sample: ok
+query_result:
+  description: The answer of O(query) over this result (C(null) when nothing matches).
+  returned: when O(query) is set
+  type: raw
+  sample: ["servicenow-dev12345-g1"]
 """
 
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import doctor
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
@@ -150,6 +157,7 @@ VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?)")
 def argument_spec():
     spec = servicenow_argument_spec()
     spec.update(camunda_argument_spec())
+    spec.update(QUERY_ARGUMENT_SPEC)
     spec.update(
         cluster_id=dict(type="str", required=True),
         scope=dict(type="str", default="x_camun_camunda"),

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
   - camunda.servicenow.attributes.info_module
+  - camunda.servicenow.query
 options:
   name:
     description:
@@ -74,10 +75,16 @@ record:
     refresh_token_lifespan: "8640000"
     access_token_lifespan: "1800"
     active: "true"
+query_result:
+  description: The answer of O(query) over this result (C(null) when nothing matches).
+  returned: when O(query) is set
+  type: raw
+  sample: ["servicenow-dev12345-g1"]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
@@ -124,6 +131,7 @@ def run(module, client):
 def main():
     spec = servicenow_argument_spec()
     spec.update(name=dict(type="str", default="Camunda OAuth"))
+    spec.update(QUERY_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     run_module(module, lambda: run(module, ServiceNowClient(module)), where=instance_host(module))
 

@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - camunda.servicenow.servicenow
   - camunda.servicenow.attributes.info_module
+  - camunda.servicenow.query
 seealso:
   - module: camunda.servicenow.servicenow_spoke
   - module: camunda.servicenow.servicenow_connection_alias
@@ -182,12 +183,18 @@ oauth_profile:
       description: The record's type (C(oauth_provider) for a third-party provider).
       type: str
   sample: {"exists": true, "sys_id": "0b1c...", "client_id": "9WoCAA~Fh9Gs", "type": "oauth_provider"}
+query_result:
+  description: The answer of O(query) over this result (C(null) when nothing matches).
+  returned: when O(query) is set
+  type: raw
+  sample: ["servicenow-dev12345-g1"]
 """
 
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
@@ -503,6 +510,7 @@ def run(module, client):
 def argument_spec():
     spec = servicenow_argument_spec()
     spec.update(MODULE_OPTIONS)
+    spec.update(QUERY_ARGUMENT_SPEC)
     return spec
 
 

@@ -45,12 +45,19 @@ PLAYBOOK = """
         cluster_id: "{{ cluster_id }}"
         name: secret-results-test
       register: again
+    - name: The info module's JMESPath query (the jmespath requirement)
+      camunda.servicenow.camunda_client_info:
+        camunda: "{{ camunda }}"
+        cluster_id: "{{ cluster_id }}"
+        query: "clients[?name=='secret-results-test'].client_id | [0]"
+      register: queried
     - name: The registered values are usable
       ansible.builtin.assert:
         that:
           - token.access_token | length > 20
           - created.client_secret | length > 20
           - again.client_secret is not defined or again.client_secret == ''
+          - queried.query_result == created.client_id
         quiet: true
     - name: Print what was registered (lengths only)
       ansible.builtin.debug:

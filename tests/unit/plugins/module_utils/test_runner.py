@@ -100,3 +100,27 @@ def test_missing_requests_is_ansibles_standard_message(monkeypatch):
 def test_fail_json_kwargs():
     assert runner.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
     assert issubclass(CamundaError, runner.ModuleError)
+
+
+def query_outcome(work, query, name="camunda.servicenow.camunda_client_info"):
+    module = Module()
+    module.params = {"query": query}
+    module._name = name
+    with pytest.raises(Exited):
+        runner.run_module(module, work)
+    return module
+
+
+def test_query_option_adds_query_result_and_keeps_warnings():
+    result = {"changed": False, "clients": [{"name": "a-g1", "client_id": "1"}, {"name": "b", "client_id": "2"}]}
+    module = query_outcome(lambda: (dict(result), ["careful"]), "clients[?starts_with(name, 'a-')].client_id")
+    assert module.outcome == ("exit", dict(result, query_result=["1"]))
+    assert module.warnings == ["careful"]
+    assert query_outcome(lambda: dict(result), None).outcome == ("exit", result)   # no query: untouched
+
+
+def test_bad_query_fails_with_one_sentence_naming_the_module():
+    module = query_outcome(lambda: {"changed": False, "clients": []}, "clients[", name="camunda_client_info")
+    assert module.outcome == ("fail", {"msg": "The query option of camunda.servicenow.camunda_client_info is not a valid "
+                                              "JMESPath expression (Invalid jmespath expression: Incomplete expression): "
+                                              "clients["})
