@@ -194,7 +194,7 @@ def ansible_core_version():
     return first.split("core", 1)[-1].strip(" ]") if "core" in first else first
 
 
-def write_report(path, plot_name, args, summary, runs, notes, total_s, startup=None):
+def write_report(path, plot_name, args, summary, runs, notes, total_s, startup=None, sandbox=None):
     lines = [
         "# Performance: `make bench`",
         "",
@@ -259,6 +259,11 @@ def write_report(path, plot_name, args, summary, runs, notes, total_s, startup=N
                   " importtime`, median of 5; everything a module does before its first request except argument"
                   " validation). Sizes are exact; times are this machine's at the time, compare within a column.", ""]
         lines += startup.strip().splitlines()
+    if sandbox:
+        lines += ["", "## The sandbox itself", "",
+                  "`tests/bench/sandbox_figures.py`: start-up, memory and load figures of the sandbox (reported here,"
+                  " never thresholds in `make test`).", ""]
+        lines += sandbox.strip().splitlines()
     lines.append("")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
@@ -306,6 +311,8 @@ def main(argv=None):
     parser.add_argument("--note", action="append", default=[], help="a line for the report (repeatable)")
     parser.add_argument("--startup", action="store_true",
                         help="also measure module start-up (tests/bench/startup.py) and add its table to the report")
+    parser.add_argument("--no-sandbox-figures", action="store_true",
+                        help="skip tests/bench/sandbox_figures.py (start-up, memory with 50 instances, load)")
     parser.add_argument("--from-runs", metavar="RUNS_JSON",
                         help="write the report and plot from the runs.json of an earlier bench, running nothing")
     args = parser.parse_args(argv)
@@ -339,7 +346,11 @@ def main(argv=None):
         startup = subprocess.run([sys.executable, os.path.join(HERE, "startup.py"), "--work",
                                   os.path.join(args.work, "startup")], capture_output=True, text=True, check=True).stdout
     write_plot(args.plot, summary)
-    write_report(args.out, os.path.basename(args.plot), args, summary, runs, notes, total, startup)
+    sandbox = None
+    if not args.no_sandbox_figures:
+        sandbox = subprocess.run([sys.executable, os.path.join(HERE, "sandbox_figures.py")], capture_output=True, text=True,
+                                 check=True).stdout
+    write_report(args.out, os.path.basename(args.plot), args, summary, runs, notes, total, startup, sandbox)
     if not args.from_runs:
         with open(os.path.join(args.work, "runs.json"), "w", encoding="utf-8") as handle:
             json.dump(runs, handle, indent=1, sort_keys=True)
