@@ -44,12 +44,13 @@ PLAYBOOK = """
         camunda: "{{ camunda }}"
         cluster_id: "{{ cluster_id }}"
         name: secret-results-test
+        held_client_id: "{{ created.client_id }}"   # what ServiceNow would hold: the pair is trusted
       register: again
     - name: The info module's JMESPath query (the jmespath requirement)
       camunda.servicenow.camunda_client_info:
         camunda: "{{ camunda }}"
         cluster_id: "{{ cluster_id }}"
-        query: "clients[?name=='secret-results-test'].client_id | [0]"
+        query: "clients[?starts_with(name, 'secret-results-test-g')].client_id | [0]"
       register: queried
     - name: The registered values are usable
       ansible.builtin.assert:
@@ -57,6 +58,7 @@ PLAYBOOK = """
           - token.access_token | length > 20
           - created.client_secret | length > 20
           - again.client_secret is not defined or again.client_secret == ''
+          - again.client_id == created.client_id
           - queried.query_result == created.client_id
         quiet: true
     - name: Print what was registered (lengths only)
