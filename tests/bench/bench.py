@@ -218,6 +218,9 @@ def write_report(path, plot_name, args, summary, runs, notes, total_s, startup=N
         " **Cold**: nothing configured (sandbox restored), spoke installed. **Warm**: the same playbook again on what"
         " its cold run configured. Values are medians over the repetitions; the ratio is collection / baseline."
         " ServiceNow requests are per instance (a Batch API call is one request); Camunda requests are per play."
+        " Peak MB is the largest sum of resident memory over ansible-playbook, its workers and their modules, sampled"
+        " every 50 ms (pages the forks share count once per process, so it overstates what the machine needs);"
+        " CPU s is user + system time of that process tree."
         " Times depend on the machine's load (shared with other jobs); request counts do not.",
         "",
         "| instances | run | reps | wall s (coll / base, ratio) | CPU s (ratio) | peak MB (ratio) | tasks/host (ratio)"
