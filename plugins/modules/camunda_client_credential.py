@@ -200,8 +200,9 @@ client_id:
   sample: 9WoCAA~Fh9Gs.0s~sSB-w4yBBTdTe~Mq
 client_secret:
   description:
-    - The client's secret, B(only when ServiceNow must receive it) (created or rotated in this run, or the given
-      O(client_secret) of a shared client ServiceNow does not hold yet). B(Sensitive); run the task with C(no_log).
+    - The client's secret, B(only when ServiceNow must receive it and the caller does not have it yet), that is
+      created or rotated in this run, or read from Keycloak for a client ServiceNow does not hold. With RV(pairing=supplied)
+      ServiceNow must receive the O(client_secret) that was given. B(Sensitive); run the task with C(no_log).
   returned: see description
   type: str
   sample: "(secret)"
@@ -554,7 +555,8 @@ def ensure(params, client, check_mode):
         result["cluster_rest_url"] = rest_url
     if cluster is not None:
         result["cluster"] = cluster
-    if secret and decision.write_secret:
+    if secret and decision.write_secret and secret != supplied:
+        # A given secret is the caller's already (and Ansible masks an option's no_log value in the result anyway).
         result["client_secret"] = secret
 
     where = "cluster {0}".format(cluster_id) if cluster is not None else directory.where

@@ -241,7 +241,8 @@ def test_shared_follower_without_the_secret_refuses_in_the_callers_words():
 def test_shared_follower_with_the_leaders_secret_hands_it_on():
     console = FakeConsole([gen(1, "s1", base="servicenow-shared")])
     result = run(console, name="servicenow-shared", mode="shared", leader=False, client_secret="leader-secret")
-    assert (result["client_id"], result["client_secret"], result["pairing"]) == ("s1", "leader-secret", "supplied")
+    # ServiceNow must receive the given secret; the caller has it (the module does not hand it back)
+    assert (result["client_id"], result["pairing"]) == ("s1", "supplied") and "client_secret" not in result
     assert result["changed"] is False and console.writes() == []
 
 
@@ -249,7 +250,7 @@ def test_shared_leader_never_deletes_with_limit():
     console = FakeConsole([gen(1, "s1", base="servicenow-shared")])
     result = run(console, name="servicenow-shared", mode="shared", limited=True, client_secret="vault",
                  cluster_held_client_ids=["", ""])
-    assert console.writes() == [] and result["client_secret"] == "vault"
+    assert console.writes() == [] and result["pairing"] == "supplied" and "client_secret" not in result
 
 
 def test_invalid_base_name():
