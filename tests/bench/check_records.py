@@ -104,6 +104,11 @@ class Checker:
                 self.problem(",".join(hosts), "share client %s (one client per instance expected)" % client_id)
         return self.problems
 
+    def token_url(self):
+        """The token service the inventory configures (camunda.oauth_url), else Camunda SaaS's documented one: the
+        URL ServiceNow must fetch its tokens from (never the one the Console reports)."""
+        return (self.inventory["vars"].get("setup_camunda") or {}).get("oauth_url") or TOKEN_URL_DOCUMENTED
+
     def check_instance(self, host, hv, cluster_id, region):
         sn = hv["setup_servicenow_instance"]
         profile_name = hv.get("setup_oauth_profile_name", "Camunda OAuth")
@@ -118,7 +123,7 @@ class Checker:
         if None in (spoke, alias, script, entity):
             return None
         self.expect(host, entity, "OAuth profile", type="oauth_provider", oauth_api_script=script["sys_id"],
-                    default_grant_type="client_credentials", token_url=TOKEN_URL_DOCUMENTED,
+                    default_grant_type="client_credentials", token_url=self.token_url(),
                     refresh_token_lifespan="8640000", active="true")
         if not entity.get("client_secret"):
             self.problem(host, "the OAuth profile holds no client secret")
