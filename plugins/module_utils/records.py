@@ -51,6 +51,17 @@ class RecordError(Exception):
         return self.message
 
 
+def check_name(name, what, default):
+    """Refuse, before any request, a natural-key name that would be written wrong: empty or blank, or padded with
+    spaces (a near-duplicate of the record the user means). ``what`` names the record for the sentence."""
+    if not isinstance(name, str) or not name.strip():
+        raise RecordError("The {0} name is empty; give the record's name in name (default {1!r}), nothing was "
+                          "written.".format(what, default))
+    if name != name.strip():
+        raise RecordError("The {0} name {1!r} has leading or trailing spaces, which would make a near-duplicate of "
+                          "{2!r}; remove them, nothing was written.".format(what, name, name.strip()))
+
+
 def normalize(value):
     """The comparable string form of a value.
 

@@ -503,6 +503,7 @@ def ensure_absent(client, params, check_mode, host):
 
 def run(module, client):
     params = module.params
+    records.check_name(params["name"], "Application Registry record", "Camunda OAuth")
     if params["state"] == "absent":
         return ensure_absent(client, params, module.check_mode, client.host)
     return ensure_present(client, params, module.check_mode, client.host)

@@ -239,8 +239,17 @@ def cases(f):
 
     # ---- ServiceNow OAuth profile and credential (the Application Registry side)
     add("profile_name_blank", "servicenow_oauth_profile",
-        dict(instance=admin, name="  ", client_id="cid", client_secret="csecret"), ANY_SENTENCE,
-        xfail="servicenow_oauth_profile creates an Application Registry record named '  ' (its owner fixes it)")
+        dict(instance=admin, name="  ", client_id="cid", client_secret="csecret"),
+        "The Application Registry record name is empty; give the record's name in name (default 'Camunda OAuth'), "
+        "nothing was written.")
+    add("profile_name_padded", "servicenow_oauth_profile",
+        dict(instance=admin, name=" Camunda OAuth", client_id="cid", client_secret="csecret"),
+        "The Application Registry record name ' Camunda OAuth' has leading or trailing spaces, which would make a "
+        "near-duplicate of 'Camunda OAuth'; remove them, nothing was written.")
+    add("credential_name_blank", "servicenow_credential",
+        dict(instance=admin, name="", oauth_entity_profile="Camunda OAuth default_profile"),
+        "The OAuth 2.0 credential name is empty; give the record's name in name (default 'Camunda Connection'), "
+        "nothing was written.")
     add("profile_duplicate", "servicenow_oauth_profile",
         dict(instance=admin, name="Duplicate Registry", client_id="cid", client_secret="csecret"),
         "Found 2 Application Registry (oauth_entity) records matching name='Duplicate Registry' on "
@@ -326,11 +335,11 @@ def cases(f):
         "bru-2 or lhr-1 (the part before .zeebe.camunda.io), nothing was sent")
     add("client_unknown_permission", "camunda_client_credential",
         dict(camunda=org, cluster_id=f["cluster_id"], name="servicenow-bad-input", permissions=["Zeebee"]),
-        "Creating API client 'servicenow-bad-input' of cluster {cluster_id} failed: Camunda Console "
+        "Creating API client 'servicenow-bad-input-g1' of cluster {cluster_id} failed: Camunda Console "
         "API POST /clusters/{cluster_id}/clients on {console} failed with HTTP 400: \"permissions "
         "must be a list of: Zeebe, Operate, Tasklist, Optimize, Secrets (got Zeebee)\"; check the "
         "values sent to Camunda Console API.")
     add("client_name_non_ascii", "camunda_client_credential",
-        dict(camunda=org, cluster_id=f["cluster_id"], name="servicenow-\u00fc", permissions=["Zeebe"]), ANY_SENTENCE,
-        xfail="camunda_client_credential creates a client with a non-ASCII name (its owner fixes it)")
+        dict(camunda=org, cluster_id=f["cluster_id"], name="servicenow-\u00fc", permissions=["Zeebe"]),
+        "Invalid client name: name 'servicenow-\u00fc' must be letters, digits, '.', '_' or '-' only.")
     return rows
