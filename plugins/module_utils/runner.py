@@ -52,7 +52,7 @@ def _with_query(module, outcome):
     if not query:
         return outcome
     result, warnings = outcome if isinstance(outcome, tuple) else (outcome, None)
-    name = "camunda.servicenow." + str(getattr(module, "_name", "module")).split(".")[-1]
+    name = "camunda.servicenow." + str(getattr(module, "_name", "module")).rsplit(".", maxsplit=1)[-1]
     result = apply_query(query, result, name)
     return result if warnings is None else (result, warnings)
 

@@ -85,7 +85,7 @@ options:
     default: []
   limited:
     description:
-      - With O(mode=shared), the run does not cover every instance of the cluster (C(--limit)): no generation is an
+      - With O(mode=shared), the run does not cover every instance of the cluster (C(--limit)), so no generation is an
         orphan then, another instance may hold it.
     type: bool
     default: false
@@ -445,8 +445,7 @@ def check_cluster(cluster, params, cluster_id, console_host):
                                cluster_id, console_host, cluster["status"] or "unknown status"))
     if minimum and cluster["version"] and version_tuple(cluster["version"]) < version_tuple(minimum):
         raise CamundaError("Camunda cluster {0} on {1} runs Camunda {2}, below the minimum {3} of the ServiceNow "
-                           "integration: update it in Console.".format(cluster_id, console_host, cluster["version"],
-                                                                        minimum))
+                           "integration: update it in Console.".format(cluster_id, console_host, cluster["version"], minimum))
 
 
 def connection_of(client, cluster_id, cluster):

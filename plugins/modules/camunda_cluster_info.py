@@ -40,8 +40,8 @@ options:
     type: str
   region:
     description:
-      - SaaS. The region id (for example V(bru-2)), as RV(camunda.servicenow.camunda_client_credential#module:region)
-        returns it.
+      - SaaS. The region id (for example V(bru-2)), the C(region) of
+        RV(camunda.servicenow.camunda_client_credential#module:cluster).
     type: str
   cluster_rest_url:
     description:

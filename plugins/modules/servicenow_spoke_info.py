@@ -434,8 +434,8 @@ def missing_sentences(facts, params, host):
         pass  # the next step installs it
     elif not spoke["installed"]:
         missing.append("The Camunda Spoke (scope %s) is not installed on %s: install it from All > Application Manager, "
-                       "or set %s: true and %s to install it through the CI/CD API." % (params["scope"], host, install,
-                                                                                         version))
+                       "or set %s: true and %s to install it through the CI/CD API."
+                       % (params["scope"], host, install, version))
     elif not spoke["active"]:
         missing.append("The Camunda Spoke (scope %s) is installed on %s but inactive: activate it in Application "
                        "Manager." % (params["scope"], host))

@@ -64,7 +64,7 @@ def load(root, clients, per_client):
             instance = box.info["servicenow"][number % 2]
             session = requests.Session()
             try:
-                for _ in range(per_client):
+                for _request in range(per_client):
                     response = session.get(instance["url"] + "/api/now/table/sys_properties", auth=admin(instance),
                                            headers=JSON, params={"sysparm_limit": "5"}, verify=box.ca_file, timeout=60)
                     if response.status_code != 200:

@@ -176,7 +176,8 @@ def test_site_yml_through_ansible_runner_with_awx_credential_injection(sandbox, 
     connector = info["servicenow"][0]["users"]["admin"]
     survey = {"setup_connector_user": connector["username"], "setup_connector_password": connector["password"]}
     project, collections_path = awx_project
-    base_env = {"ANSIBLE_COLLECTIONS_PATH": collections_path, "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    base_env = {"ANSIBLE_COLLECTIONS_PATH": collections_path, "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+                "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
                 "ANSIBLE_CONFIG": str(tmp_path / "ansible.cfg"),
                 # ansible-playbook of this virtual environment (AWX: the execution environment's).
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}

@@ -55,8 +55,8 @@ def test_console_html_page_is_one_sentence(fake_http):
 
 @pytest.mark.parametrize("body", [[{"clientId": "x"}], "just text", None])
 def test_console_create_answer_that_is_no_object(fake_http, body):
-    fake_http.add("GET", "/clusters/{0}".format(CLUSTER), json={"generation": {"name": "Camunda 8.8.0"},
-                                                               "status": {"ready": "Healthy"}})
+    fake_http.add("GET", "/clusters/{0}".format(CLUSTER),
+                  json={"generation": {"name": "Camunda 8.8.0"}, "status": {"ready": "Healthy"}})
     fake_http.add("GET", "/clusters/{0}/clients".format(CLUSTER), json=[])
     fake_http.add("POST", "/clusters/{0}/clients".format(CLUSTER), status=201, json=body)
     params = dict(credential_params(), cluster_id=CLUSTER, name="servicenow")
