@@ -74,9 +74,10 @@ options:
     description: The base path ServiceNow's connection must call. Defaults to C(/<cluster_id>).
     type: str
   token_url:
-    description: The token URL ServiceNow's OAuth application must ask.
+    description:
+      - The token URL ServiceNow's OAuth application must ask. Defaults to the configured token service,
+        O(camunda.oauth_url) (the setup role writes that one), never the URL the Console reports.
     type: str
-    default: https://login.cloud.camunda.io/oauth/token
   authorization_client_id:
     description:
       - A cluster client that may read authorizations; when set, the C(authorizations) check runs.
@@ -144,7 +145,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.query import QU
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import doctor
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    DEFAULT_OAUTH_URL, SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, saas_cluster_rest_url, split_rest_url)
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, saas_cluster_rest_url, split_rest_url)
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import USER_ERRORS, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
@@ -169,7 +170,7 @@ def argument_spec():
         secret_names=dict(type="list", elements="str", default=["snUser", "snPwd"], no_log=False),
         connection_host=dict(type="str"),
         connection_base_path=dict(type="str"),
-        token_url=dict(type="str", default=DEFAULT_OAUTH_URL, no_log=False),
+        token_url=dict(type="str", no_log=False),
         authorization_client_id=dict(type="str"),
         authorization_client_secret=dict(type="str", no_log=True),
     )
@@ -283,7 +284,8 @@ def run(module, sn, camunda):
     base_path = params.get("connection_base_path") or base_path or "/" + params["cluster_id"]
     expected = {"host": sn.host, "scope": params["scope"], "alias": params["alias"], "oauth_name": params["oauth_name"],
                 "min_release": params["min_release"], "min_version": params["min_version"], "cluster_host": host,
-                "cluster_base_path": base_path, "token_url": params["token_url"], "secret_names": params["secret_names"]}
+                "cluster_base_path": base_path, "token_url": params["token_url"] or camunda.token_url(),
+                "secret_names": params["secret_names"]}
     if console:
         secrets = gather(console.get_secrets)
         if "error" in secrets:
