@@ -152,6 +152,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.plugins import link_id, progress_view
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
@@ -171,7 +172,6 @@ PROGRESS_PATH = "/api/sn_cicd/progress/%s"
 RESULTS_PATH = "/api/sn_cicd/app/batch/results/%s"
 CICD_ROLE_HINT = ("the user needs the role sn_cicd.sys_ci_automation (or admin) and the CI/CD REST API plugin "
                   "com.glide.continuousdelivery must be active")
-STATUS_LABELS = {"0": "Pending", "1": "Running", "2": "Successful", "3": "Failed", "4": "Canceled"}
 
 MODULE_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -253,25 +253,6 @@ def batch_install_body(params, version):
             "notes": "scope %s" % params["scope"],
         }],
     }
-
-
-def link_id(result, name):
-    """The id of links.<name> in a CI/CD response (taken from the url when the id is missing)."""
-    links = result.get("links") if isinstance(result, dict) else None
-    link = links.get(name) if isinstance(links, dict) else None
-    link = link if isinstance(link, dict) else {}
-    if link.get("id"):
-        return str(link["id"])
-    url = str(link.get("url") or "").rstrip("/")
-    return url.rsplit("/", 1)[-1] if url else ""
-
-
-def progress_view(result):
-    result = result if isinstance(result, dict) else {}
-    status = normalize(result.get("status"))
-    return dict(status=status, status_label=normalize(result.get("status_label")) or STATUS_LABELS.get(status, ""),
-                status_message=normalize(result.get("status_message")), status_detail=normalize(result.get("status_detail")),
-                error=normalize(result.get("error")), percent_complete=result.get("percent_complete"))
 
 
 def failure_message(params, host, progress, results):
