@@ -70,6 +70,21 @@ CAMUNDA_OPTIONS = {
 }
 
 
+def cluster_credential_argument_spec():
+    """The options of a module that calls a cluster's REST API with a cluster credential (camunda_cluster_info,
+    camunda_authorization): which cluster, and the client id/secret or access token to call it with."""
+    return dict(
+        cluster_id=dict(type="str"),
+        region=dict(type="str"),
+        cluster_rest_url=dict(type="str"),
+        client_id=dict(type="str"),
+        client_secret=dict(type="str", no_log=True),
+        access_token=dict(type="str", no_log=True),
+        audience=dict(type="str"),
+        token_url=dict(type="str", no_log=False),
+    )
+
+
 def camunda_argument_spec():
     """The ``camunda`` option of every Camunda module, built from :data:`CAMUNDA_OPTIONS`."""
     options = {}

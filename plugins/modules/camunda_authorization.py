@@ -256,7 +256,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, saas_cluster_rest_url)
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec,
+    saas_cluster_rest_url)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
@@ -434,15 +435,8 @@ def run(params, client, check_mode):
 
 def argument_spec():
     spec = camunda_argument_spec()
+    spec.update(cluster_credential_argument_spec())
     spec.update(
-        cluster_id=dict(type="str"),
-        region=dict(type="str"),
-        cluster_rest_url=dict(type="str"),
-        client_id=dict(type="str"),
-        client_secret=dict(type="str", no_log=True),
-        access_token=dict(type="str", no_log=True),
-        audience=dict(type="str"),
-        token_url=dict(type="str", no_log=False),
         owner_type=dict(type="str", choices=list(authz.OWNER_TYPES), default="CLIENT"),
         owner_id=dict(type="str", required=True),
         resource_type=dict(type="str"),

@@ -174,8 +174,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, get_topology, host_of, saas_cluster_rest_url,
-    version_tuple)
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec, get_topology,
+    host_of, saas_cluster_rest_url, version_tuple)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
@@ -288,15 +288,8 @@ def check(params, client):
 
 def main():
     argument_spec = camunda_argument_spec()
+    argument_spec.update(cluster_credential_argument_spec())
     argument_spec.update(
-        cluster_id=dict(type="str"),
-        region=dict(type="str"),
-        cluster_rest_url=dict(type="str"),
-        client_id=dict(type="str"),
-        client_secret=dict(type="str", no_log=True),
-        access_token=dict(type="str", no_log=True),
-        audience=dict(type="str"),
-        token_url=dict(type="str", no_log=False),
         minimum_version=dict(type="str", default="8.6", aliases=["min_version"]),
     )
     argument_spec.update(QUERY_ARGUMENT_SPEC)
