@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to camunda.servicenow
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""camunda_client_credential: its result is shown censored (as with no_log) whenever it returns a client secret."""
+"""camunda_client_credential: runs in Ansible's worker process on the local connection (plugin_utils/direct.py);
+its result is shown censored (as with no_log) whenever it returns a client secret."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.camunda.servicenow.plugins.plugin_utils.secret_result import SecretResultAction
+from ansible_collections.camunda.servicenow.plugins.plugin_utils.direct import DirectModuleAction
 
 
-class ActionModule(SecretResultAction):
+class ActionModule(DirectModuleAction):
     SECRET_KEYS = ('client_secret',)

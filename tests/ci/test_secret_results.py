@@ -4,7 +4,9 @@
 
 camunda_token returns an access token; camunda_client_credential returns a new client's secret. Their action plugins
 (plugins/action/) mark such a result `_ansible_no_log`: every callback prints it censored, the registered variable
-keeps the value for the next task. Run against the sandbox with the default and the json callback, at -vvv.
+keeps the value for the next task. Run against the sandbox with the default and the json callback, at -vvv, with the
+modules run in Ansible's worker process (the default on the local connection, plugin_utils/direct.py) and, once, the
+usual way (a module process; `camunda_servicenow_in_process: false`): both paths show the same censored results.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -74,13 +76,13 @@ def sandbox(tmp_path_factory):
         yield running
 
 
-def run_playbook(tmp_path, info, callback, result_format):
+def run_playbook(tmp_path, info, callback, result_format, in_process=True):
     saas = info['camunda']['saas']
     extra = {'camunda': {'client_id': saas['organization_client']['client_id'],
                          'client_secret': saas['organization_client']['client_secret'],
                          'oauth_url': saas['token_url'], 'console_url': saas['console_url'],
                          'cluster_api_url': saas['cluster_rest_url'], 'ca_path': info['ca_file']},
-             'cluster_id': saas['clusters'][0]['id']}
+             'cluster_id': saas['clusters'][0]['id'], 'camunda_servicenow_in_process': in_process}
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
     (tmp_path / 'extra.json').write_text(json.dumps(extra))
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
@@ -118,9 +120,12 @@ def issued_secrets(state_dir):
     return found
 
 
-@pytest.mark.parametrize('callback,result_format', [('default', 'json'), ('default', 'yaml'), ('minimal', 'json')])
-def test_secret_results_are_censored_but_registered(sandbox, tmp_path, callback, result_format):
-    out = run_playbook(tmp_path, sandbox.info, callback, result_format)
+@pytest.mark.parametrize('callback,result_format,in_process', [
+    ('default', 'json', True), ('default', 'yaml', True), ('minimal', 'json', True), ('default', 'json', False)])
+def test_secret_results_are_censored_but_registered(sandbox, tmp_path, callback, result_format, in_process):
+    out = run_playbook(tmp_path, sandbox.info, callback, result_format, in_process)
+    # -vvv names the module file Ansible transfers, which it does only for a module process
+    assert ('Using module file' in out) is not in_process, out[-3000:]
     secrets = issued_secrets(sandbox.state_dir)
     assert secrets, 'the sandbox issued no token: the scan would prove nothing'
     assert [s[:4] for s in secrets if s in out] == []
