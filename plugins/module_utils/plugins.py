@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.progress import Reporter
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import escape_query_value
@@ -139,12 +140,14 @@ def activate(client, plugin, host, wait_timeout=900, poll_interval=5, sleep=time
     seen = [progress_view(started)]
     deadline = clock() + max(0, wait_timeout)
     interval = max(1, poll_interval)
+    shown = Reporter("Activating plugin {0} on {1}".format(plugin["name"], host))
     while True:
         try:
             progress = progress_view(client.call_json("GET", PROGRESS_PATH % progress_id))
         except TransportError as exc:
             raise cicd_error(exc, "Reading the activation progress {0}".format(progress_id), host)
         seen.append(progress)
+        shown.update(progress)
         if progress["status"] == "2":
             return progress, seen
         if progress["status"] in ("3", "4"):

@@ -153,6 +153,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.plugins import link_id, progress_view
+from ansible_collections.camunda.servicenow.plugins.module_utils.progress import Reporter
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
@@ -292,11 +293,13 @@ def wait_for_progress(client, progress_id, params, host, sleep=time.sleep, clock
     """Poll /sn_cicd/progress/{id} until it is finished (status 2, 3 or 4) or ``wait_timeout`` passes."""
     deadline = clock() + max(0, params["wait_timeout"])
     interval = max(1, params["poll_interval"])
+    shown = Reporter("Installing %s on %s" % (params["scope"], host))
     while True:
         try:
             progress = progress_view(client.call_json("GET", PROGRESS_PATH % progress_id))
         except TransportError as exc:
             raise cicd_error(exc, "Reading the installation progress %s" % progress_id, host)
+        shown.update(progress)
         if progress["status"] in ("2", "3", "4"):
             return progress
         if clock() + interval > deadline:

@@ -19,7 +19,8 @@ The module runs the usual way (Ansible's `_execute_module`) when any of these ho
 When the result carries a non-empty value under one of SECRET_KEYS (a new client's secret, an access token), the
 whole result is marked `_ansible_no_log`, as `ansible.builtin.include_vars` does for hidden content: every callback
 then shows it censored, exactly as for a task with `no_log: true`, while the registered variable keeps the values for
-the next task. A result without a secret is shown as usual.
+the next task. A result without a secret is shown as usual. A long wait (a spoke install, a plugin activation) shows
+its progress on the terminal while it runs (module_utils/progress.py), which a module process cannot.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,6 +38,7 @@ import traceback
 from ansible.module_utils import basic
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
 try:  # ansible-core 2.19+: module arguments and results travel through a serialization profile
@@ -46,12 +48,14 @@ except ImportError:  # pragma: no cover - older ansible-core: the usual module r
 
 # Imported here, once, in the process that loads the action plugin (the strategy loads it before forking the task's
 # worker), so that a worker does not import requests and the collection's service clients again for every task.
+from ansible_collections.camunda.servicenow.plugins.module_utils import progress
 from ansible_collections.camunda.servicenow.plugins.module_utils import runner  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import HAS_REQUESTS
 
 COLLECTION = "ansible_collections.camunda.servicenow.plugins.modules."
 LOCAL_CONNECTIONS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 SWITCH = "camunda_servicenow_in_process"
+display = Display()
 PROFILE = "legacy"  # the serialization profile Ansible gives a module without metadata, as all of ours are
 
 
@@ -89,6 +93,13 @@ def run_main(module_name, module_args, environment=None):
     basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}, cls=encoder).encode("utf-8")
     basic._ANSIBLE_PROFILE = PROFILE
     stdout, stderr, rc = io.StringIO(), io.StringIO(), 0
+    terminal = sys.stdout
+
+    def show(text):  # a long wait shows its progress at once (module_utils/progress.py), not in the module's output
+        with contextlib.redirect_stdout(terminal):
+            display.display(text)
+
+    progress.SINK = show
     try:
         with _environment(environment or {}), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
@@ -101,6 +112,7 @@ def run_main(module_name, module_args, environment=None):
                 stderr.write(traceback.format_exc())
     finally:
         basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved
+        progress.SINK = None
     return {"rc": rc, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
 
 

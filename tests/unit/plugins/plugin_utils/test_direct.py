@@ -162,3 +162,29 @@ def test_module_name_is_the_action_plugins_own():
     plugin = camunda_token.ActionModule.__new__(camunda_token.ActionModule)
     assert plugin._module_name() == 'camunda_token'  # pylint: disable=protected-access
     assert camunda_token.ActionModule.SECRET_KEYS == ('access_token',)
+
+
+@needs_profiles
+def test_progress_lines_reach_the_terminal_not_the_modules_output(monkeypatch):
+    from ansible_collections.camunda.servicenow.plugins.module_utils import progress
+
+    shown = []
+    monkeypatch.setattr(direct, 'display', types.SimpleNamespace(display=shown.append))
+
+    def main():
+        module = AnsibleModule(argument_spec=dict(), supports_check_mode=True)
+        waiting = progress.Reporter('Installing x_camun_camunda on sn.example.com')
+        for step in ({'status_label': 'Pending', 'percent_complete': 0}, {'status_label': 'Pending', 'percent_complete': 0},
+                     {'status_label': 'Running', 'percent_complete': 40}, {'status_label': 'Successful', 'percent_complete': 100}):
+            waiting.update(step)
+        module.exit_json(changed=True)
+    monkeypatch.setattr(direct, 'load_module', lambda name: types.SimpleNamespace(main=main))
+
+    out = direct.run_main('servicenow_spoke', dict(INTERNAL))
+
+    assert shown == ['Installing x_camun_camunda on sn.example.com: Pending, 0% complete',
+                     'Installing x_camun_camunda on sn.example.com: Running, 40% complete',
+                     'Installing x_camun_camunda on sn.example.com: Successful, 100% complete']
+    assert last_json(out['stdout'])['changed'] is True
+    assert 'Installing' not in out['stdout']
+    assert progress.SINK is None  # a module process (or the next task) shows nothing before its end
