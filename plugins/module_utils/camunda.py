@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import hashlib
 import re
 import time
 
@@ -26,6 +27,7 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import shared_reads
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, find_exact
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
@@ -480,6 +482,10 @@ class ConsoleAPI:
             429: "the Console API rate-limited the requests, try again later",
         }
         self.transport = client.transport(base, "Camunda Console API", hints=hints, describe_error=console_error)
+        # the hosts of one run share the cluster and client-list reads of one credential (never across credentials)
+        self._shared = shared_reads.scope("console", base, cluster_id, client.opt("client_id"),
+                                          hashlib.sha256("{0}|{1}".format(client.opt("client_secret"), client.opt(
+                                              "access_token")).encode("utf-8")).hexdigest())
 
     @property
     def host(self):
@@ -496,12 +502,26 @@ class ConsoleAPI:
         except TransportError as err:
             raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status,
                                reason=str(err))
+        finally:
+            if method != "GET" and self._shared is not None:
+                # a write (even a failed one: a lost reply may have committed) to the clients changes their list; any
+                # other write may change anything kept for the cluster
+                if path.startswith(self._path("clients")):
+                    self._shared.forget(self._path("clients"))
+                else:
+                    self._shared.drop()
+
+    def _get_json(self, what, path):
+        """The JSON of a GET that holds no secret, read once per run for all hosts (module_utils/shared_reads.py)."""
+        def fetch():
+            return self._call(what, "GET", path).json()
+        return fetch() if self._shared is None else self._shared.read(path, fetch)
 
     def _path(self, *parts):
         return "/clusters/" + seg(self.cluster_id) + "".join("/" + seg(p) for p in parts)
 
     def list_clients(self):
-        data = self._call("Listing the API clients", "GET", self._path("clients")).json()
+        data = self._get_json("Listing the API clients", self._path("clients"))
         if not isinstance(data, list):
             raise CamundaError("Listing the API clients of cluster {0} returned no list; check camunda.console_url "
                                "{1}".format(self.cluster_id, host_of(self.transport.base_url)))
@@ -533,7 +553,7 @@ class ConsoleAPI:
                    expected=(200, 204, 404))
 
     def get_cluster(self):
-        return self._call("Reading the cluster", "GET", self._path()).json()
+        return self._get_json("Reading the cluster", self._path())
 
     def get_secrets(self):
         data = self._call("Reading the connector secrets", "GET", self._path("secrets")).json()

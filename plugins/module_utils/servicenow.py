@@ -12,6 +12,7 @@ __metaclass__ = type
 import base64
 import copy
 import difflib
+import hashlib
 import json
 import re
 import time
@@ -24,7 +25,7 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import records
+from ansible_collections.camunda.servicenow.plugins.module_utils import records, shared_reads
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils import runner
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
@@ -451,8 +452,13 @@ class ServiceNowClient:
                 "instance.validate_certs is false: the TLS certificate of {0} is not checked, so whoever can "
                 "intercept the connection can read the credentials; set instance.ca_path to the CA that signed it "
                 "instead.".format(self.host))
-        # Set once the instance refused the Batch API (400/403/404): the rest of the run uses single GETs.
-        self.batch_unavailable = False
+        # Set once the instance refused the Batch API (400/403/404): the rest of the run uses single GETs. When the
+        # module runs in Ansible's worker process, the refusal is kept for the whole ansible-playbook run (every later
+        # task on this instance with these credentials skips the Batch API: module_utils/shared_reads.py).
+        self._shared = shared_reads.scope("servicenow", self.base_url, hashlib.sha256("|".join(
+            str(params.get(k)) for k in ("username", "password", "client_id", "client_secret", "refresh_token",
+                                         "access_token", "api_key")).encode("utf-8")).hexdigest())
+        self.batch_unavailable = bool(self._shared is not None and self._shared.known("batch_refused"))
 
     def add_secret(self, value):
         """Register a value the module writes (a record's client secret) so that no error message shows it, even
@@ -644,6 +650,8 @@ class ServiceNowClient:
         except TransportError as exc:
             if exc.status in BATCH_UNAVAILABLE:
                 self.batch_unavailable = True
+                if self._shared is not None:
+                    self._shared.remember("batch_refused", exc.status)
                 return self._get_each(items)
             raise
         data = response.json()

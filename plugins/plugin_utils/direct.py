@@ -20,7 +20,8 @@ When the result carries a non-empty value under one of SECRET_KEYS (a new client
 whole result is marked `_ansible_no_log`, as `ansible.builtin.include_vars` does for hidden content: every callback
 then shows it censored, exactly as for a task with `no_log: true`, while the registered variable keeps the values for
 the next task. A result without a secret is shown as usual. A long wait (a spoke install, a plugin activation) shows
-its progress on the terminal while it runs (module_utils/progress.py), which a module process cannot.
+its progress on the terminal while it runs (module_utils/progress.py), which a module process cannot, and the hosts
+of one run share the Console reads that hold no secret (module_utils/shared_reads.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,6 +36,7 @@ import os
 import sys
 import traceback
 
+from ansible import constants as C
 from ansible.module_utils import basic
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -48,7 +50,7 @@ except ImportError:  # pragma: no cover - older ansible-core: the usual module r
 
 # Imported here, once, in the process that loads the action plugin (the strategy loads it before forking the task's
 # worker), so that a worker does not import requests and the collection's service clients again for every task.
-from ansible_collections.camunda.servicenow.plugins.module_utils import progress
+from ansible_collections.camunda.servicenow.plugins.module_utils import progress, shared_reads
 from ansible_collections.camunda.servicenow.plugins.module_utils import runner  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import HAS_REQUESTS
 
@@ -100,6 +102,8 @@ def run_main(module_name, module_args, environment=None):
             display.display(text)
 
     progress.SINK = show
+    # the hosts of this run share reads that hold no secret (module_utils/shared_reads.py), in the run's private tmp
+    shared_reads.STORE = shared_reads.RunStore(os.path.join(C.DEFAULT_LOCAL_TMP, "camunda.servicenow-reads"))
     try:
         with _environment(environment or {}), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
@@ -113,6 +117,7 @@ def run_main(module_name, module_args, environment=None):
     finally:
         basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved
         progress.SINK = None
+        shared_reads.STORE = None
     return {"rc": rc, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
 
 

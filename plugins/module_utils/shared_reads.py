@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to camunda.servicenow
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reads shared by the tasks of one ansible-playbook run, so that the hosts of a play do not send the same read.
+
+Ten ServiceNow instances sharing one Camunda cluster each need the cluster and its list of API clients; without this,
+each host's task reads both again. ``STORE`` is None in a module process: every module run then reads for itself.
+When the module runs in Ansible's worker process (plugins/plugin_utils/direct.py, the default on the local
+connection), that action sets ``STORE`` to a :class:`RunStore` in the run's private temporary directory (Ansible's
+local tmp, mode 0700, removed when ansible-playbook ends), which every worker of the run shares.
+
+What is kept: only answers that hold no secret (the Console's cluster and its list of API clients, never connector
+secrets or tokens; a ServiceNow instance's refusal of the Batch API, so that the run tries it once per instance), under a scope that names the service, the credential and the object (a read made with one
+organization's credential is never answered from another's). Consistency: a scope's lock is held while its read is
+sent, so concurrent hosts wait for one read instead of sending several; a write through the scope (create, delete,
+update, successful or not, as a lost reply may have committed) forgets what it changes (a client write: the client
+list) or everything kept for the scope, under the same lock, so a read after a write always goes to the service. A read that overlapped another host's write may be kept until that write's
+drop, as it would have been seen without sharing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import hashlib
+import json
+import os
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no sharing (a module process never shares anyway)
+    fcntl = None
+
+STORE = None
+
+
+def scope(*parts):
+    """The scope of ``parts`` in the run's store, or None when nothing is shared (a module process)."""
+    if STORE is None or fcntl is None:
+        return None
+    return STORE.scope(*parts)
+
+
+class RunStore(object):
+    """A directory of kept reads, private to one ansible-playbook run."""
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def scope(self, *parts):
+        name = hashlib.sha256(json.dumps([str(p) for p in parts]).encode("utf-8")).hexdigest()[:32]
+        return Scope(self.directory, name)
+
+
+class Scope(object):
+    """The kept reads of one object for one credential; ``read`` fetches once, ``drop`` forgets after a write."""
+
+    def __init__(self, directory, name):
+        self.directory = directory
+        self.name = name
+
+    @contextlib.contextmanager
+    def _locked(self):
+        if not os.path.isdir(self.directory):
+            os.makedirs(self.directory, mode=0o700)
+        handle = os.open(os.path.join(self.directory, self.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
+
+    def _path(self, key):
+        return os.path.join(self.directory, "%s-%s.json" % (
+            self.name, hashlib.sha256(str(key).encode("utf-8")).hexdigest()[:32]))
+
+    def read(self, key, fetch):
+        """The kept answer for ``key``, else ``fetch()`` (a JSON value), kept for the rest of the run."""
+        path = self._path(key)
+        with self._locked():
+            try:
+                with open(path) as handle:
+                    return json.load(handle)["value"]
+            except (OSError, IOError, ValueError, KeyError):
+                pass
+            value = fetch()
+            self._write(path, value)
+            return value
+
+    def known(self, key):
+        """What :meth:`remember` kept for ``key`` in this run, or None."""
+        with self._locked():
+            try:
+                with open(self._path(key)) as handle:
+                    return json.load(handle)["value"]
+            except (OSError, IOError, ValueError, KeyError):
+                return None
+
+    def remember(self, key, value):
+        """Keep ``value`` (JSON, no secret) for ``key`` for the rest of the run: a fact learnt the hard way."""
+        with self._locked():
+            self._write(self._path(key), value)
+
+    def _write(self, path, value):
+        partial = path + ".partial"
+        with open(partial, "w") as handle:
+            json.dump({"value": value}, handle)
+        os.rename(partial, path)
+
+    def forget(self, key):
+        """Forget the kept read of ``key`` (after a write that changes it)."""
+        with self._locked():
+            try:
+                os.remove(self._path(key))
+            except OSError:
+                pass
+
+    def drop(self):
+        """Forget every kept read of this scope (after a write through it)."""
+        with self._locked():
+            prefix = self.name + "-"
+            for entry in os.listdir(self.directory):
+                if entry.startswith(prefix) and entry.endswith(".json"):
+                    try:
+                        os.remove(os.path.join(self.directory, entry))
+                    except OSError:
+                        pass
