@@ -482,8 +482,8 @@ class ConsoleAPI:
             429: "the Console API rate-limited the requests, try again later",
         }
         self.transport = client.transport(base, "Camunda Console API", hints=hints, describe_error=console_error)
-        # the hosts of one run share the cluster and client-list reads of one credential (never across credentials)
-        self._shared = shared_reads.scope("console", base, cluster_id, client.opt("client_id"),
+        # the hosts of one task share the cluster and client-list reads of one credential (never across credentials)
+        self._shared = shared_reads.task_scope("console", base, cluster_id, client.opt("client_id"),
                                           hashlib.sha256("{0}|{1}".format(client.opt("client_secret"), client.opt(
                                               "access_token")).encode("utf-8")).hexdigest())
 

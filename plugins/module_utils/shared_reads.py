@@ -4,13 +4,15 @@
 """Reads shared by the tasks of one ansible-playbook run, so that the hosts of a play do not send the same read.
 
 Ten ServiceNow instances sharing one Camunda cluster each need the cluster and its list of API clients; without this,
-each host's task reads both again. ``STORE`` is None in a module process: every module run then reads for itself.
+each host of the task reads both again. ``STORE`` is None in a module process: every module run then reads for itself.
 When the module runs in Ansible's worker process (plugins/plugin_utils/direct.py, the default on the local
 connection), that action sets ``STORE`` to a :class:`RunStore` in the run's private temporary directory (Ansible's
 local tmp, mode 0700, removed when ansible-playbook ends), which every worker of the run shares.
 
-What is kept: only answers that hold no secret (the Console's cluster and its list of API clients, never connector
-secrets or tokens; a ServiceNow instance's refusal of the Batch API, so that the run tries it once per instance), under a scope that names the service, the credential and the object (a read made with one
+What is kept: only answers that hold no secret. For the hosts of one task (``task_scope``; the next task reads again,
+as the service may have changed in between): the Console's cluster and its list of API clients, never connector
+secrets or tokens. For the whole run (``scope``): a ServiceNow instance's refusal of the Batch API, so that the run
+tries it once per instance. Each is kept under a scope that names the service, the credential and the object (a read made with one
 organization's credential is never answered from another's). Consistency: a scope's lock is held while its read is
 sent, so concurrent hosts wait for one read instead of sending several; a write through the scope (create, delete,
 update, successful or not, as a lost reply may have committed) forgets what it changes (a client write: the client
@@ -36,17 +38,26 @@ STORE = None
 
 
 def scope(*parts):
-    """The scope of ``parts`` in the run's store, or None when nothing is shared (a module process)."""
+    """The scope of ``parts`` in the run's store, for the whole run; None when nothing is shared (a module process)."""
     if STORE is None or fcntl is None:
         return None
     return STORE.scope(*parts)
 
 
-class RunStore(object):
-    """A directory of kept reads, private to one ansible-playbook run."""
+def task_scope(*parts):
+    """The scope of ``parts`` for the hosts of the current task only (a later task reads again: the service may have
+    changed in between); None when nothing is shared."""
+    if STORE is None or fcntl is None or not STORE.task:
+        return None
+    return STORE.scope("task", STORE.task, *parts)
 
-    def __init__(self, directory):
+
+class RunStore(object):
+    """A directory of kept reads, private to one ansible-playbook run; ``task`` names the task running now."""
+
+    def __init__(self, directory, task=None):
         self.directory = directory
+        self.task = task
 
     def scope(self, *parts):
         name = hashlib.sha256(json.dumps([str(p) for p in parts]).encode("utf-8")).hexdigest()[:32]

@@ -21,7 +21,7 @@ whole result is marked `_ansible_no_log`, as `ansible.builtin.include_vars` does
 then shows it censored, exactly as for a task with `no_log: true`, while the registered variable keeps the values for
 the next task. A result without a secret is shown as usual. A long wait (a spoke install, a plugin activation) shows
 its progress on the terminal while it runs (module_utils/progress.py), which a module process cannot, and the hosts
-of one run share the Console reads that hold no secret (module_utils/shared_reads.py).
+of one task share the Console reads that hold no secret (module_utils/shared_reads.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -86,9 +86,10 @@ def load_module(module_name):
     return importlib.import_module(COLLECTION + module_name)
 
 
-def run_main(module_name, module_args, environment=None):
+def run_main(module_name, module_args, environment=None, task=None):
     """Run ``plugins/modules/<module_name>.py``'s ``main()`` in this process with ``module_args`` (the arguments
-    Ansible would send, internal ``_ansible_*`` keys included). Returns ``{'rc', 'stdout', 'stderr'}`` as a module
+    Ansible would send, internal ``_ansible_*`` keys included); ``task`` (the task's id) scopes what the hosts of one
+    task share. Returns ``{'rc', 'stdout', 'stderr'}`` as a module
     process would have produced them, for ActionBase._parse_returned_data."""
     encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
     saved = basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE  # pylint: disable=protected-access
@@ -103,7 +104,7 @@ def run_main(module_name, module_args, environment=None):
 
     progress.SINK = show
     # the hosts of this run share reads that hold no secret (module_utils/shared_reads.py), in the run's private tmp
-    shared_reads.STORE = shared_reads.RunStore(os.path.join(C.DEFAULT_LOCAL_TMP, "camunda.servicenow-reads"))
+    shared_reads.STORE = shared_reads.RunStore(os.path.join(C.DEFAULT_LOCAL_TMP, "camunda.servicenow-reads"), task)
     try:
         with _environment(environment or {}), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
@@ -165,6 +166,7 @@ class DirectModuleAction(ActionBase):
         environment = {}
         self._compute_environment_string(raw_environment_out=environment)
         self._used_interpreter = sys.executable
-        data = self._parse_returned_data(run_main(self._module_name(), module_args, environment), PROFILE)
+        data = self._parse_returned_data(run_main(self._module_name(), module_args, environment,
+                                                  task=getattr(self._task, "_uuid", None)), PROFILE)
         remove_internal_keys(data)
         return data

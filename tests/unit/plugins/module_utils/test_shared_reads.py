@@ -23,7 +23,7 @@ TOKEN = "console-token-abcdef"
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    run = shared_reads.RunStore(str(tmp_path / "run"))
+    run = shared_reads.RunStore(str(tmp_path / "run"), task="task-1")
     monkeypatch.setattr(shared_reads, "STORE", run)
     return run
 
@@ -40,6 +40,22 @@ def counting(values):
 def test_no_store_no_scope(monkeypatch):
     monkeypatch.setattr(shared_reads, "STORE", None)
     assert shared_reads.scope("console", "x") is None
+    assert shared_reads.task_scope("console", "x") is None
+
+
+def test_no_task_no_task_scope(tmp_path, monkeypatch):
+    monkeypatch.setattr(shared_reads, "STORE", shared_reads.RunStore(str(tmp_path)))
+    assert shared_reads.task_scope("console", "x") is None
+    assert shared_reads.scope("console", "x") is not None
+
+
+def test_the_next_task_reads_again(store):
+    fetch, calls = counting(["first", "second"])
+    assert shared_reads.task_scope("console", "c").read("k", fetch) == "first"
+    assert shared_reads.task_scope("console", "c").read("k", fetch) == "first"
+    store.task = "task-2"
+    assert shared_reads.task_scope("console", "c").read("k", fetch) == "second"
+    assert calls == [1, 1]
 
 
 def test_read_fetches_once_then_answers_from_the_run(store):
@@ -119,7 +135,7 @@ def console(**overrides):
     return cm.CamundaClient(options, sleep=lambda s: None, clock=lambda: 1000.0).console(CLUSTER)
 
 
-def test_console_cluster_and_clients_are_read_once_per_run_and_reread_after_a_write(fake_http, store):
+def test_console_cluster_and_clients_are_read_once_per_task_and_reread_after_a_write(fake_http, store):
     clients = "/clusters/{0}/clients".format(CLUSTER)
     fake_http.add("GET", "/clusters/{0}".format(CLUSTER), json={"uuid": CLUSTER, "status": {"ready": "Healthy"}})
     fake_http.add("GET", clients, json=[])
@@ -127,7 +143,7 @@ def test_console_cluster_and_clients_are_read_once_per_run_and_reread_after_a_wr
     fake_http.add("POST", clients, json={"clientId": "new", "clientSecret": "s"})
     fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={"snUser": "u"})
 
-    for dummy in range(3):  # three hosts' tasks in one run
+    for dummy in range(3):  # three hosts of one task
         assert console().get_cluster()["uuid"] == CLUSTER
         assert console().list_clients() == []
         assert console().get_secrets() == {"snUser": "u"}  # holds secrets: never kept
