@@ -483,9 +483,9 @@ class ConsoleAPI:
         }
         self.transport = client.transport(base, "Camunda Console API", hints=hints, describe_error=console_error)
         # the hosts of one task share the cluster and client-list reads of one credential (never across credentials)
+        credential = "{0}|{1}".format(client.opt("client_secret"), client.opt("access_token"))
         self._shared = shared_reads.task_scope("console", base, cluster_id, client.opt("client_id"),
-                                          hashlib.sha256("{0}|{1}".format(client.opt("client_secret"), client.opt(
-                                              "access_token")).encode("utf-8")).hexdigest())
+                                               hashlib.sha256(credential.encode("utf-8")).hexdigest())
 
     @property
     def host(self):

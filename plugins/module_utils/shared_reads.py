@@ -16,8 +16,9 @@ tries it once per instance. Each is kept under a scope that names the service, t
 organization's credential is never answered from another's). Consistency: a scope's lock is held while its read is
 sent, so concurrent hosts wait for one read instead of sending several; a write through the scope (create, delete,
 update, successful or not, as a lost reply may have committed) forgets what it changes (a client write: the client
-list) or everything kept for the scope, under the same lock, so a read after a write always goes to the service. A read that overlapped another host's write may be kept until that write's
-drop, as it would have been seen without sharing.
+list) or everything kept for the scope, under the same lock, so a read after a write always goes to the service. A
+read that overlapped another host's write may be kept until that write's drop, as it would have been seen without
+sharing.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -44,9 +44,9 @@ from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
 try:  # ansible-core 2.19+: module arguments and results travel through a serialization profile
-    from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
+    from ansible.module_utils.common.json import Direction, get_module_encoder
 except ImportError:  # pragma: no cover - older ansible-core: the usual module round trip
-    Direction = get_module_decoder = get_module_encoder = None
+    Direction = get_module_encoder = None
 
 # Imported here, once, in the process that loads the action plugin (the strategy loads it before forking the task's
 # worker), so that a worker does not import requests and the collection's service clients again for every task.
