@@ -217,6 +217,11 @@ def batch_refused_phase(runs, phase):
     if max(tried.values()) > BATCH_REFUSED_TRIES_CEILING:
         out.append("Batch API refused: tried %s times per instance, above today's ceiling %d (issue 9's budget: once)"
                    % (tried, BATCH_REFUSED_TRIES_CEILING))
+    answered = dict((name, sorted(set(e["status"] for e in refused["entries"] if e["service"] == name and measure.is_batch(e))))
+                    for name in runs["sn"])
+    if any(statuses != [400] for statuses in answered.values()):
+        out.append("Batch API refused: the batch calls per instance were answered %s, expected 400 only (was the "
+                   "refusal in force?)" % answered)
     return out
 
 
@@ -297,3 +302,15 @@ def test_parse_recap_reads_the_last_play_recap():
             "skipped=14   rescued=0    ignored=1   \n")
     assert measure.parse_recap(text) == {"sn1": {"ok": 32, "changed": 5, "unreachable": 0, "failed": 1, "skipped": 14,
                                                  "rescued": 0, "ignored": 1}}
+
+
+def test_batch_refused_phase_names_a_run_where_the_refusal_was_not_in_force():
+    def run(*entries):
+        return {"entries": list(entries), "failure": None}
+    cold = run(entry(1, "sn1", "POST", "/api/now/v1/batch"), entry(2, "sn1", "GET", "/api/now/table/x", batch_item=True))
+    refused = run(dict(entry(3, "sn1", "POST", "/api/now/v1/batch"), status=400), entry(4, "sn1", "GET", "/api/now/table/x"))
+    served = run(entry(5, "sn1", "POST", "/api/now/v1/batch"), entry(6, "sn1", "GET", "/api/now/table/x", batch_item=True))
+    assert batch_refused_phase({"sn": ["sn1"], "cold": cold, "batch_flag_off": refused}, "batch_flag_off") == []
+    assert batch_refused_phase({"sn": ["sn1"], "cold": cold, "batch_flag_off": served}, "batch_flag_off") == [
+        "Batch API refused: the batch calls per instance were answered {'sn1': [200]}, expected 400 only (was the "
+        "refusal in force?)"]

@@ -154,6 +154,9 @@ def test_role_under_every_servicenow_variant(work):
             assert sandbox.control("POST", "/services/%s/flags" % name, json={flag: value})[flag] == value
         inventory, data = inventory_for(sandbox, work, names)
         problems = run_twice(sandbox, inventory, data, work, "servicenow")
+        for name, (flag, value) in variants.items():  # still in force after both runs
+            if sandbox.control("GET", "/services/%s/flags" % name)[flag] != value:
+                problems[name].append("the flag %s no longer has the value %r" % (flag, value))
     report = ["%s (%s): %s" % (host, variant_id(variants[host]) if host in variants else "defaults", line)
               for host, lines in sorted(problems.items()) for line in lines]
     assert report == [], "\n".join(report)
@@ -167,6 +170,8 @@ def test_role_under_a_camunda_variant(work, variant):
         assert sandbox.control("POST", "/services/camunda_console/flags", json={flag: value})[flag] == value
         inventory, data = inventory_for(sandbox, work, [sandbox.info["servicenow"][0]["name"]])
         problems = run_twice(sandbox, inventory, data, work, flag)
+        if sandbox.control("GET", "/services/camunda_console/flags")[flag] != value:
+            problems["camunda"].append("the flag %s no longer has the value %r" % (flag, value))
     report = ["%s: %s" % (host, line) for host, lines in sorted(problems.items()) for line in lines]
     assert report == [], "\n".join(report)
 
