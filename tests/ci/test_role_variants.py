@@ -195,5 +195,5 @@ def test_is_write_skips_reads_tokens_the_batch_wrapper_and_searches_but_not_writ
               entry("camunda_console", "PUT", "/clusters/c1/secrets/snPwd")]
     assert [e for e in reads if is_write(e)] == []
     assert [e for e in writes if is_write(e)] == writes
-    assert write_lines(reads + writes, ["sn1"]) == ["sn1 POST /api/now/table/oauth_entity -> 200",
-                                                   "sn1 PATCH /api/now/table/http_connection/abc -> 200"]
+    assert write_lines(reads + writes, ["sn1"]) == [
+        "sn1 POST /api/now/table/oauth_entity -> 200", "sn1 PATCH /api/now/table/http_connection/abc -> 200"]
