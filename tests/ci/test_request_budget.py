@@ -3,11 +3,13 @@
 """The request budgets of issue 9, counted from the sandbox's request log for playbooks/site.yml.
 
 Two ServiceNow instances share one Camunda cluster; the spoke is pre-installed. site.yml runs cold (nothing
-configured), then warm (the same again), then cold once more on instances whose Batch API answers 400 (what an
-instance answers for a path it does not serve). Request counts are deterministic: no timing is asserted here
-(`make bench` measures time). A Batch API call is one request on the wire; its items are counted as records read.
+configured), then warm (the same again), then cold twice more on instances whose Batch API answers 400 (what an
+instance answers for a path it does not serve): once through a fault rule on the batch path, once through the
+sandbox's own `batch_api` flag (an instance that does not route the Batch API at all). Request counts are
+deterministic: no timing is asserted here (`make bench` measures time). A Batch API call is one request on the
+wire; its items are counted as records read.
 
-One test, so that the three playbook runs happen once (pytest-xdist would run a shared fixture once per worker):
+One test, so that the four playbook runs happen once (pytest-xdist would run a shared fixture once per worker):
 each budget is a function returning the sentences of its violations, and the test fails listing all of them.
 Budgets the collection does not meet yet are held at today's ceilings (see the constants below), never skipped.
 """
@@ -55,6 +57,9 @@ REPEAT_CEILINGS = {("sn", "/api/now/table/sys_alias"): 2,
 #   the refusal costs one request per instance; each module run then reads record by record.
 BATCH_REFUSED_TRIES_CEILING = 1                   # the issue's budget: 1
 BATCH_REFUSED_EXTRA_CEILING = 0                   # requests per instance above the issue's allowance
+# The two ways the Batch API is refused: a fault rule answering 400 on the batch path (batch_refused), and the
+# sandbox's `batch_api` flag off (batch_flag_off), which serves the same 400 as an instance that does not route it.
+BATCH_REFUSED_PHASES = ("batch_refused", "batch_flag_off")
 BATCH_REFUSED = {"path": r"^/api/now(/v1)?/batch$", "method": "POST", "status": 400, "times": 0,
                  "body": {"error": {"message": "Requested URI does not represent any resource", "detail": None},
                           "status": "failure"}}
@@ -83,7 +88,7 @@ def per_instance(run, sn_names):
 
 def run_failures(runs):
     out = []
-    for phase in ("cold", "warm", "batch_refused"):
+    for phase in ("cold", "warm") + BATCH_REFUSED_PHASES:
         run = runs[phase]
         if run["failure"]:
             out.append(run["failure"])
@@ -141,7 +146,7 @@ def repeat_allowed(key, count, sn_names):
 def one_token_per_client(runs):
     """Every run: at most one token request per client (each client asks for one audience) per play."""
     out = []
-    for phase in ("cold", "warm", "batch_refused"):
+    for phase in ("cold", "warm") + BATCH_REFUSED_PHASES:
         if runs[phase]["failure"]:
             continue
         tokens = per_instance(runs[phase], runs["sn"])["tokens_by_client"]
@@ -185,10 +190,18 @@ def lookups_are_narrow(runs):
 
 
 def batch_refused_fallback(runs):
-    """Batch API answering 400: site.yml still configures every instance (run_failures says so otherwise), tries
-    the Batch API at most once per instance, and each record costs at most one request of its own (against the
-    cold run: its Batch calls become their items, plus the one refused call)."""
-    refused, cold = runs["batch_refused"], runs["cold"]
+    """Batch API answering 400, by a fault rule or by the `batch_api` flag: site.yml still configures every instance
+    (run_failures says so otherwise), tries the Batch API at most once per instance, and each record costs at most
+    one request of its own (against the cold run: its Batch calls become their items, plus the one refused call)."""
+    out = []
+    for phase in BATCH_REFUSED_PHASES:
+        out.extend("%s%s" % ("" if phase == "batch_refused" else "(batch_api flag off) ", line)
+                   for line in batch_refused_phase(runs, phase))
+    return out
+
+
+def batch_refused_phase(runs, phase):
+    refused, cold = runs[phase], runs["cold"]
     if refused["failure"] or cold["failure"]:
         return []
     got, normal = per_instance(refused, runs["sn"]), per_instance(cold, runs["sn"])
@@ -205,6 +218,11 @@ def batch_refused_fallback(runs):
     if max(tried.values()) > BATCH_REFUSED_TRIES_CEILING:
         out.append("Batch API refused: tried %s times per instance, above today's ceiling %d (issue 9's budget: once)"
                    % (tried, BATCH_REFUSED_TRIES_CEILING))
+    answered = dict((name, sorted(set(e["status"] for e in refused["entries"] if e["service"] == name and measure.is_batch(e))))
+                    for name in runs["sn"])
+    if any(statuses != [400] for statuses in answered.values()):
+        out.append("Batch API refused: the batch calls per instance were answered %s, expected 400 only (was the "
+                   "refusal in force?)" % answered)
     return out
 
 
@@ -226,6 +244,10 @@ def runs(tmp_path_factory):
         sandbox.restore()
         sandbox.control("POST", "/faults", json=[dict(BATCH_REFUSED, service=name) for name in out["sn"]])
         out["batch_refused"] = run_site(sandbox, inventory, work, "batch-refused")
+        sandbox.restore()
+        for name in out["sn"]:
+            assert sandbox.control("POST", "/services/%s/flags" % name, json={"batch_api": False})["batch_api"] is False
+        out["batch_flag_off"] = run_site(sandbox, inventory, work, "batch-flag-off")
         yield out
 
 
@@ -281,3 +303,15 @@ def test_parse_recap_reads_the_last_play_recap():
             "skipped=14   rescued=0    ignored=1   \n")
     assert measure.parse_recap(text) == {"sn1": {"ok": 32, "changed": 5, "unreachable": 0, "failed": 1, "skipped": 14,
                                                  "rescued": 0, "ignored": 1}}
+
+
+def test_batch_refused_phase_names_a_run_where_the_refusal_was_not_in_force():
+    def run(*entries):
+        return {"entries": list(entries), "failure": None}
+    cold = run(entry(1, "sn1", "POST", "/api/now/v1/batch"), entry(2, "sn1", "GET", "/api/now/table/x", batch_item=True))
+    refused = run(dict(entry(3, "sn1", "POST", "/api/now/v1/batch"), status=400), entry(4, "sn1", "GET", "/api/now/table/x"))
+    served = run(entry(5, "sn1", "POST", "/api/now/v1/batch"), entry(6, "sn1", "GET", "/api/now/table/x", batch_item=True))
+    assert batch_refused_phase({"sn": ["sn1"], "cold": cold, "batch_flag_off": refused}, "batch_flag_off") == []
+    assert batch_refused_phase({"sn": ["sn1"], "cold": cold, "batch_flag_off": served}, "batch_flag_off") == [
+        "Batch API refused: the batch calls per instance were answered {'sn1': [200]}, expected 400 only (was the "
+        "refusal in force?)"]
