@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_authorization as mod
 
 REST = "https://zeebe.test/c1"
@@ -197,7 +198,7 @@ def test_blind_credential(fake_http, sleeps):
     assert [a["result"] for a in created["authorizations"]] == ["created", "created"]
     again, dummy = mod.run(params(), client(sleeps), False)
     assert again["changed"] is False
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(state="absent"), client(sleeps), False)
     assert str(err.value) == (
         "The credential authz-admin cannot read authorizations on zeebe.test (its searches come back empty), so a "
@@ -207,7 +208,7 @@ def test_blind_credential(fake_http, sleeps):
 
 def test_403_on_create_names_the_prerequisite(fake_http, sleeps):
     FakeCluster(fake_http, forbid="CREATE")
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(), client(sleeps), False)
     assert str(err.value) == (
         "Granting CANCEL_PROCESS_INSTANCE, CREATE_PROCESS_INSTANCE, READ_PROCESS_DEFINITION, UPDATE_PROCESS_INSTANCE on "
@@ -221,7 +222,7 @@ def test_403_on_create_names_the_prerequisite(fake_http, sleeps):
 def test_404_on_an_older_cluster(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 3600})
     fake_http.add("POST", BASE + "/search", status=404, json={"title": "Not Found", "status": 404, "detail": "No endpoint"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(), client(sleeps), False)
     assert str(err.value) == (
         "Searching the authorizations failed: Camunda cluster REST API POST /c1/v2/authorizations/search on zeebe.test "
@@ -230,7 +231,7 @@ def test_404_on_an_older_cluster(fake_http, sleeps):
 
 
 def test_invalid_input_fails_before_any_request(fake_http, sleeps):
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(preset=None, authorizations=[
             {"resource_type": "MESSAGE", "resource_id": "*", "permissions": ["DELETE"]},
             {"resource_type": "MESSAGE", "resource_id": "*", "permissions": ["CREATE"]}]), client(sleeps), False)
@@ -240,11 +241,11 @@ def test_invalid_input_fails_before_any_request(fake_http, sleeps):
 
 
 def test_rest_url_and_credentials(sleeps):
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.rest_url_for(params(cluster_rest_url=None), client(sleeps))
     assert "No cluster REST URL" in str(err.value)
     assert mod.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
         "https://bru-2.zeebe.camunda.io/c9"
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.managing_token(params(client_id=None, client_secret=None), client(sleeps))
     assert str(err.value).startswith("No credential to manage authorizations with")

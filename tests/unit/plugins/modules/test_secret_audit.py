@@ -19,7 +19,7 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import runner
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import (
@@ -125,8 +125,8 @@ class Module:
 
 def fail_text(exc):
     """What the module would send back for ``exc`` (fail_json's keyword arguments)."""
-    assert isinstance(exc, runner.USER_ERRORS), repr(exc)
-    return runner.fail_json_kwargs(exc)
+    assert isinstance(exc, errors.USER_ERRORS), repr(exc)
+    return errors.fail_json_kwargs(exc)
 
 
 # -- the echoing server -------------------------------------------------------------------------------------------
