@@ -282,3 +282,89 @@ def test_oauth_profile_read_in_the_same_round_trip():
     assert result["oauth_profile"] == dict(exists=True, sys_id="e" * 32, client_id="held-id", type="oauth_provider")
     assert run(FakeClient(ready_tables()), oauth_profile="Camunda OAuth")["oauth_profile"] == dict(
         exists=False, sys_id="", client_id="", type="")
+
+
+# -- check_access: may the account write what the setup writes ---------------------------------------------------
+
+def role_rows(*names):
+    return [{"role.name": name, "state": "active"} for name in names]
+
+
+def basic_client(tables, **kwargs):
+    client = FakeClient(tables, **kwargs)
+    client.auth, client.grant_type = "basic", None
+    return client
+
+
+def with_account(username="readonly", **overrides):
+    out = dict(check_access=True)
+    out.update(overrides)
+    out["instance"] = dict(host="https://" + HOST, username=username, password="pw")
+    return out
+
+
+def test_a_read_only_account_stops_the_setup_naming_the_roles_in_the_callers_words():
+    client = basic_client(ready_tables(sys_user_has_role=role_rows("snc_read_only")))
+    words = dict(ROLE_WORDS, instance="setup_servicenow_instance")
+    with pytest.raises(mod.NotReadyError) as err:
+        run(client, fail_when_not_ready=True, vocabulary=words, **with_account())
+    assert str(err.value) == (
+        "ServiceNow instance sn.example.test is not ready for the Camunda setup, nothing was written: The ServiceNow "
+        "account 'readonly' on sn.example.test may not write oauth_entity, oauth_entity_profile, oauth_2_0_credentials "
+        "and http_connection or read sys_alias, which the setup needs (it holds snc_read_only): remove snc_read_only "
+        "from it (a read-only account may write nothing) and grant it oauth_admin, credential_admin and "
+        "connection_admin (or admin), or set setup_servicenow_instance to an account that may.")
+    assert client.calls == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin", "sys_plugins",
+                             "sys_user_has_role")]  # one round trip, nothing written
+
+
+def test_the_roles_are_read_in_the_same_round_trip_after_the_profile():
+    tables = ready_tables(sys_user_has_role=role_rows("oauth_admin", "credential_admin", "connection_admin"),
+                          oauth_entity=[])
+    client = basic_client(tables)
+    result = run(client, oauth_profile="Camunda OAuth", fail_when_not_ready=True, **with_account("camunda.setup"))
+    assert len(client.calls) == 1 and client.calls[0][-2:] == ("oauth_entity", "sys_user_has_role")
+    assert result["ready"] is True and result["missing"] == []
+    assert result["access"] == dict(checked=True, account="camunda.setup", known=True,
+                                    roles=["connection_admin", "credential_admin", "oauth_admin"], denied=[], grant=[])
+    assert result["oauth_profile"]["exists"] is False
+
+
+def test_a_missing_role_is_the_first_missing_sentence():
+    client = basic_client(ready_tables(sys_user_has_role=role_rows("oauth_admin")))
+    result = run(client, **with_account("oauth.admin"))
+    assert result["missing"] == [
+        "The ServiceNow account 'oauth.admin' on sn.example.test may not write oauth_2_0_credentials and "
+        "http_connection or read sys_alias, which the setup needs (it holds oauth_admin): grant it credential_admin "
+        "and connection_admin (or admin), or set instance.username to an account that may."]
+    assert result["access"]["grant"] == ["credential_admin", "connection_admin"] and result["ready"] is False
+
+
+@pytest.mark.parametrize("tables, refuse", [
+    (dict(sys_user_has_role=[]), ()),                 # rows hidden by the table's ACLs
+    ({}, ("sys_user_has_role",)),                     # the table refused: an optional item reads as None
+])
+def test_roles_that_cannot_be_read_are_unknown_and_do_not_stop(tables, refuse):
+    client = basic_client(ready_tables(**tables), refuse=refuse)
+    result = run(client, fail_when_not_ready=True, **with_account("camunda.setup"))
+    assert result["missing"] == [] and result["access"]["known"] is False
+    assert result["unknown"] == [
+        "Whether the account 'camunda.setup' may write what the setup writes on sn.example.test could not be told (its "
+        "roles in sys_user_has_role are not readable to it): the setup needs oauth_admin, credential_admin and "
+        "connection_admin (or admin) and no snc_read_only."]
+    assert result["ready"] is False
+
+
+def test_an_account_without_a_user_name_is_not_looked_up():
+    client = FakeClient(ready_tables(sys_user_has_role=role_rows("snc_read_only")))
+    client.auth, client.grant_type = "api_key", None
+    result = run(client, **with_account("readonly"))
+    assert "sys_user_has_role" not in client.calls[0]
+    assert result["access"]["account"] == "" and result["missing"] == []
+    assert "it signs in without a user name" in result["unknown"][0]
+
+
+def test_without_check_access_nothing_changes():
+    client = basic_client(ready_tables(sys_user_has_role=role_rows("snc_read_only")))
+    result = run(client, **with_account("readonly", check_access=False))
+    assert "access" not in result and result["ready"] is True and "sys_user_has_role" not in client.calls[0]
