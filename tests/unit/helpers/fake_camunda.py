@@ -9,7 +9,8 @@ secrets) and the Keycloak admin API of one realm, in memory, recording every cal
 Tests that need the wire (status codes, headers, retries) use the ``fake_http`` fixture and the real API classes
 instead. A module builds its APIs as ``ConsoleAPI(client, cluster_id)`` and ``KeycloakAdmin(client)``; call
 ``install(monkeypatch, module)`` (an autouse fixture) so that the module gets the fakes for a FakeCamunda client and
-the real classes for any other client::
+the real classes for any other client (:class:`FakeCluster` is the cluster's authorizations API on the wire, for
+the ``fake_http`` fixture)::
 
     @pytest.fixture(autouse=True)
     def fakes(monkeypatch):
@@ -165,6 +166,80 @@ class FakeCamunda(CamundaClient):
     def keycloak_api(self):
         assert self.fake_keycloak is not None, "this FakeCamunda has no Keycloak"
         return self.fake_keycloak
+
+
+# The REST API of one cluster on the wire (the ``fake_http`` fixture): /v2/authorizations, for camunda_authorization.
+CLUSTER_REST = "https://zeebe.test/c1"
+AUTHORIZATIONS = "/c1/v2/authorizations"
+CLUSTER_TOKEN = "ClusterToken-S3cret"
+ROLE_ROW = {"authorizationKey": "1", "ownerType": "ROLE", "ownerId": "admin", "resourceType": "AUTHORIZATION",
+            "resourceId": "*", "permissionTypes": ["CREATE", "READ", "UPDATE", "DELETE"]}
+
+
+class FakeCluster:
+    """/v2/authorizations as the sheet describes it: 409 for a held permission, empty searches without READ, a
+    search lag of ``lag`` searches for new records."""
+
+    def __init__(self, fake_http, readable=True, lag=0, forbid=None):
+        self.http = fake_http
+        self.readable = readable
+        self.lag = lag
+        self.forbid = forbid
+        self.rows = {"1": dict(ROLE_ROW, hidden=0)}
+        self.next = 100
+        fake_http.add("POST", "/oauth/token", json={"access_token": CLUSTER_TOKEN, "expires_in": 3600})
+        fake_http.handle("POST", AUTHORIZATIONS + "/search", self.search)
+        fake_http.handle("POST", AUTHORIZATIONS, self.create)
+
+    def search(self, call):
+        if not self.readable:
+            return 200, {"items": [], "page": {"totalItems": 0}}
+        flt = (call.json or {}).get("filter") or {}
+        out = []
+        for record in sorted(self.rows.values(), key=lambda r: int(r["authorizationKey"])):
+            if record["hidden"]:
+                record["hidden"] -= 1
+                continue
+            if (all(record[k] == flt[k] for k in ("ownerId", "ownerType", "resourceType") if k in flt)
+                    and ("resourceIds" not in flt or record["resourceId"] in flt["resourceIds"])):
+                out.append(dict((k, v) for k, v in record.items() if k != "hidden"))
+        limit = (call.json.get("page") or {}).get("limit", 100)
+        return 200, {"items": out[:limit], "page": {"totalItems": len(out), "endCursor": None}}
+
+    def create(self, call):
+        if self.forbid == "CREATE":
+            return 403, {"type": "about:blank", "title": "FORBIDDEN", "status": 403,
+                         "detail": "Insufficient permissions to perform operation 'CREATE' on resource 'AUTHORIZATION'"}
+        body = call.json
+        for record in self.rows.values():
+            same = all(record[k] == body[k] for k in ("ownerId", "ownerType", "resourceType", "resourceId"))
+            if same and set(record["permissionTypes"]) & set(body["permissionTypes"]):
+                return 409, {"title": "ALREADY_EXISTS", "status": 409, "detail": "already exists"}
+        self.next += 1
+        key = str(self.next)
+        self.rows[key] = dict(body, authorizationKey=key, hidden=self.lag)
+        self.http.handle("PUT", AUTHORIZATIONS + "/" + key, lambda c, key=key: self.update(c, key))
+        self.http.handle("DELETE", AUTHORIZATIONS + "/" + key, lambda c, key=key: self.delete(key))
+        return 201, {"authorizationKey": key}
+
+    def update(self, call, key):
+        if key not in self.rows:
+            return 404, {"title": "NOT_FOUND", "status": 404, "detail": "no such key"}
+        self.rows[key].update(call.json)
+        return 204, None
+
+    def delete(self, key):
+        if self.rows.pop(key, None) is None:
+            return 404, {"title": "NOT_FOUND", "status": 404, "detail": "no such key"}
+        return 204, None
+
+    def client_rows(self, owner="spoke-client"):
+        return sorted((r["resourceType"], r["resourceId"], sorted(r["permissionTypes"]))
+                      for r in self.rows.values() if r["ownerId"] == owner)
+
+    def writes(self):
+        return [(c.method, c.path) for c in self.http.calls if c.method in ("PUT", "DELETE")
+                or (c.method == "POST" and c.path == AUTHORIZATIONS)]
 
 
 def install(monkeypatch, module):
