@@ -142,10 +142,9 @@ def access_sentence(facts, host, account_option="instance"):
     fix = "grant it %s (or admin)" % _join(facts["grant"]) if facts["grant"] else ""
     if READ_ONLY in facts["roles"]:
         fix = "remove %s from it (a read-only account may write nothing)%s" % (READ_ONLY, " and " + fix if fix else "")
+    held = _join(facts["roles"]) or "none of the roles those ACLs ask for"
     return ("The ServiceNow account %r on %s may not %s, which the setup needs (it holds %s): %s, or set %s to an "
-            "account that may." % (facts["account"], host, " or ".join(what),
-                                                   _join(facts["roles"]) or "none of the roles those ACLs ask for",
-                                                   fix, account_option))
+            "account that may." % (facts["account"], host, " or ".join(what), held, fix, account_option))
 
 
 def unknown_sentence(facts, host):

@@ -14,7 +14,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import camunda 
 from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_authorization as mod
 from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_camunda import (
-    AUTHORIZATIONS as BASE, CLUSTER_REST as REST, CLUSTER_TOKEN as TOKEN, ROLE_ROW, FakeCluster)
+    AUTHORIZATIONS as BASE, CLUSTER_REST as REST, CLUSTER_TOKEN as TOKEN, FakeCluster)
 
 ADMIN_SECRET = "AdminSecret-S3cret"
 

@@ -127,7 +127,7 @@ def test_missing_credential_is_named():
 
 def test_duplicate_credential_names_fail():
     client = instance(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection"),
-                                            dict(sys_id="9" * 32, name="Camunda Connection")]))
+                                          dict(sys_id="9" * 32, name="Camunda Connection")]))
     with pytest.raises(records.RecordError) as err:
         run(client)
     # The shared duplicate sentence; run_module(where=<host>) names the instance in it, as for every module.
@@ -215,7 +215,7 @@ def test_omitted_port_is_not_managed_and_a_given_port_is():
 
 def test_drift_fixes_exactly_the_field():
     client = instance(tables(connections=[conn_row(host="bru-2.zeebe.camunda.io",
-                                                     connection_url="https://bru-2.zeebe.camunda.io" + BASE)]))
+                                                   connection_url="https://bru-2.zeebe.camunda.io" + BASE)]))
     result = run(client)
     assert client.writes() == [("PATCH", "http_connection", CONN_ID,
                                 {"host": "lhr-1.zeebe.camunda.io", "connection_url": URL})]
@@ -307,7 +307,7 @@ def test_deactivate_in_check_mode_writes_nothing():
 
 def test_multiple_connections_alias_adds_a_second():
     client = instance(tables(alias=[alias_row(multiple_connections="true")],
-                               connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+                             connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client, conflict="fail")
     assert result["action"] == "create"
     assert [w[0] for w in client.writes()] == ["POST"]

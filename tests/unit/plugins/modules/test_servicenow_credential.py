@@ -79,8 +79,8 @@ def test_a_case_variant_profile_is_refused_not_adopted():
 
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_a_case_variant_credential_is_neither_adopted_nor_duplicated(state):
-    fake = instance(fold_case=True, tables=dict(oauth_entity_profile=[profile_row()],
-                                oauth_2_0_credentials=[cred_row(name="camunda connection")]))
+    fake = instance(dict(oauth_entity_profile=[profile_row()],
+                         oauth_2_0_credentials=[cred_row(name="camunda connection")]), fold_case=True)
     ensure = mod.ensure_present if state == "present" else mod.ensure_absent
     with pytest.raises(records.RecordError) as err:
         ensure(fake, params(state=state), False, HOST)

@@ -71,7 +71,7 @@ def profile_row(**overrides):
 
 def in_place(**kwargs):
     return instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                             oauth_entity_profile=[profile_row()]), **kwargs)
+                         oauth_entity_profile=[profile_row()]), **kwargs)
 
 
 def assert_no_secret(result):
@@ -374,8 +374,8 @@ def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
 # -- issue 10: a case-insensitive instance, another default profile, a new client_id ------------------------------
 
 def test_a_case_variant_entity_is_neither_adopted_nor_duplicated():
-    fake = instance(fold_case=True, tables=dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")],
-                                oauth_entity_profile=[profile_row(name="camunda oauth default_profile")]))
+    fake = instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")],
+                         oauth_entity_profile=[profile_row(name="camunda oauth default_profile")]), fold_case=True)
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert err.value.locate(HOST).message == (
@@ -388,8 +388,8 @@ def test_a_case_variant_entity_is_neither_adopted_nor_duplicated():
 
 
 def test_a_case_variant_profile_of_the_entity_is_refused_too():
-    fake = instance(fold_case=True, tables=dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                                oauth_entity_profile=[profile_row(name="CAMUNDA OAUTH DEFAULT_PROFILE")]))
+    fake = instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                         oauth_entity_profile=[profile_row(name="CAMUNDA OAUTH DEFAULT_PROFILE")]), fold_case=True)
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert "name='CAMUNDA OAUTH DEFAULT_PROFILE' ({0})".format(PROFILE_ID) in str(err.value)
@@ -477,7 +477,7 @@ def test_a_refusal_caused_by_another_default_names_it_instead_of_the_roles():
 
 def test_a_refusal_without_another_default_keeps_the_transport_sentence():
     fake = refusing(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                                 oauth_entity_profile=[profile_row(default="false")]))
+                         oauth_entity_profile=[profile_row(default="false")]))
 
     def refuse(table, sys_id, payload, fields=None):
         raise TransportError("ServiceNow PATCH ... failed with HTTP 403: \"Operation Failed\"; check the roles.",

@@ -153,8 +153,8 @@ def test_inactive_row_with_latest_version_is_not_reinstalled():
 
 def test_failed_install_reports_the_instance_words():
     client = instance([[]], progress=[dict(status="3", status_label="Failed", status_message="Batch install failed")],
-                        results={"batch_items": [
-                            {"name": "Camunda Spoke", "status_message": "Application is not entitled to this instance."}]})
+                      results={"batch_items": [
+                          {"name": "Camunda Spoke", "status_message": "Application is not entitled to this instance."}]})
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert str(err.value) == (

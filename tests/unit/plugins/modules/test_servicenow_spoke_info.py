@@ -171,7 +171,7 @@ def test_refused_v_plugin_falls_back_to_sys_plugins():
     client = instance(ready_tables(sys_plugins=sys_plugins), refuse=["v_plugin"])
     result = run(client, check_optional=False)
     assert client.batch_tables() == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin",
-                             "sys_plugins")]
+                                      "sys_plugins")]
     assert result["plugins"]["source"] == "sys_plugins" and result["ready"] is True
 
 
@@ -292,8 +292,8 @@ def test_a_read_only_account_stops_the_setup_naming_the_roles_in_the_callers_wor
         "and http_connection or read sys_alias, which the setup needs (it holds snc_read_only): remove snc_read_only "
         "from it (a read-only account may write nothing) and grant it oauth_admin, credential_admin and "
         "connection_admin (or admin), or set setup_servicenow_instance to an account that may.")
-    assert client.batch_tables() == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin", "sys_plugins",
-                             "sys_user_has_role")]  # one round trip, nothing written
+    assert client.batch_tables() == [("sys_properties", "sys_scope", "sys_alias", "sys_script_include", "v_plugin",
+                                      "sys_plugins", "sys_user_has_role")]  # one round trip, nothing written
 
 
 def test_the_roles_are_read_in_the_same_round_trip_after_the_profile():
