@@ -16,7 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaError, host_of
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import host_of
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
 OWNER_TYPES = ("USER", "CLIENT", "ROLE", "GROUP", "MAPPING_RULE")

@@ -2,8 +2,10 @@
 # Copyright: contributors to camunda.servicenow
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Camunda side of the collection: the one table of connection options, token fetch/reuse, and the Console
-(Administration) API, Keycloak admin API and cluster REST calls, all on top of :mod:`transport`.
+"""Camunda side of the collection, shared by every Camunda service: the one table of connection options, one
+transport per service, token fetch/reuse and the URLs tokens come from. The services themselves are split the way
+the sandbox splits them: :mod:`camunda_console` (Console/Administration API, SaaS), :mod:`camunda_keycloak`
+(Keycloak admin API, Self-Managed) and :mod:`camunda_cluster` (the cluster's REST API).
 
 Every Camunda module builds one :class:`CamundaClient` per run. The client fetches at most one token per
 (token URL, client id, audience) and run, or uses a supplied ``access_token``. A 401 from a token endpoint is never
@@ -15,7 +17,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import hashlib
 import re
 import time
 
@@ -27,11 +28,8 @@ except ImportError:  # pragma: no cover
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import shared_reads
-from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError, find_exact
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
-    Transport, TransportError, parse_service_error)
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import Transport, TransportError
 
 
 SAAS = "saas"
@@ -101,94 +99,17 @@ def camunda_argument_spec():
     return {"camunda": {"type": "dict", "apply_defaults": True, "options": options}}
 
 
-class CamundaError(ModuleError):
-    """One sentence a user can act on; never a secret.
-
-    ``reason`` is the part of the sentence that says where and why it failed without the step (for a wrapped
-    TransportError its own sentence, which names the call and the host), for callers that put the failure in
-    another context (a warning); it defaults to the whole message."""
-
-    def __init__(self, message, status=None, reason=None):
-        super(CamundaError, self).__init__(message)
-        self.message = message
-        self.status = status
-        self.reason = reason or message
-
-    def __str__(self):
-        return self.message
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Pure helpers
-
-SECRET_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-CLUSTER_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-CLIENT_NAME_RE = re.compile(r"^[^\s]+$")
-ZEEBE_ADDRESS_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?P<cluster>[^./:]+)\.(?P<region>[^./:]+)\.zeebe\.(?P<domain>[^:/]+)"
-                              r"(?::\d+)?/?$")
-
 
 def host_of(url):
     """``host[:port]`` of a URL, for error messages (never the query string)."""
     return urlsplit(url or "").netloc or (url or "")
 
 
-def split_rest_url(url):
-    """``(host, base_path)`` of a cluster REST URL: what a ServiceNow connection calls Host and Base path."""
-    parts = urlsplit(url or "")
-    return parts.netloc, (parts.path.rstrip("/") or "/")
-
-
 def seg(value):
     """One URL path segment, percent-encoded (client ids carry '.', '-' and '~')."""
     return quote(str(value), safe="")
-
-
-def validate_secret_name(name):
-    """None when ``name`` is a valid connector secret name, else the reason (one sentence fragment)."""
-    if not isinstance(name, str) or not name:
-        return "a connector secret name must not be empty"
-    if len(name) >= 50:
-        return "connector secret name {0!r} has {1} characters; the Console API accepts fewer than 50".format(
-            name, len(name))
-    if not SECRET_NAME_RE.match(name):
-        return "connector secret name {0!r} may only contain letters, digits, '_' and '-'".format(name)
-    return None
-
-
-def check_cluster_id(cluster_id):
-    """Raise CamundaError unless ``cluster_id`` has the shape of a SaaS cluster id (a UUID, as Console shows it)."""
-    if not isinstance(cluster_id, str) or not CLUSTER_ID_RE.match(cluster_id):
-        raise CamundaError("cluster_id {0!r} is not a Camunda SaaS cluster id; give the cluster's id as Console shows "
-                           "it, a UUID like 6b6b3969-a65c-4bdd-905e-c29102eebded (nothing was sent)".format(cluster_id))
-
-
-def check_region(region):
-    """Raise CamundaError unless ``region`` has the shape of a SaaS region id (``bru-2``, ``lhr-1``)."""
-    if not isinstance(region, str) or not REGION_RE.match(region):
-        raise CamundaError("region {0!r} is not a Camunda SaaS region id; give the id only, like bru-2 or lhr-1 (the "
-                           "part before .zeebe.camunda.io), nothing was sent".format(region))
-
-
-def parse_zeebe_address(address):
-    """``{cluster_id, region, host}`` from a ZEEBE_ADDRESS like ``<clusterId>.<region>.zeebe.camunda.io:443``."""
-    match = ZEEBE_ADDRESS_RE.match(str(address or "").strip())
-    if not match:
-        return None
-    return {"cluster_id": match.group("cluster"), "region": match.group("region"),
-            "host": "{0}.zeebe.{1}".format(match.group("region"), match.group("domain"))}
-
-
-def saas_cluster_rest_url(cluster_id, region=None, cluster_api_url=None):
-    """The cluster REST base URL (without ``/v2``): ``https://<region>.zeebe.camunda.io/<clusterId>``, or
-    ``<cluster_api_url>/<clusterId>`` when the regional host is overridden (other environments, the sandbox)."""
-    if cluster_api_url:
-        return "{0}/{1}".format(cluster_api_url.rstrip("/"), seg(cluster_id))
-    if not region:
-        return None
-    check_region(region)
-    return "https://{0}.zeebe.camunda.io/{1}".format(region, seg(cluster_id))
 
 
 def version_tuple(version):
@@ -201,45 +122,6 @@ def version_tuple(version):
     while len(parts) < 3:
         parts.append(0)
     return tuple(parts)
-
-
-CLUSTER_VERSION_RE = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)")
-
-
-def cluster_view(data, cluster_id):
-    """The few cluster facts a preflight needs, from the Console API's cluster document: id, name, region and
-    regional host (from its Zeebe link), version (from its generation name), status and ready."""
-    data = data if isinstance(data, dict) else {}
-    links = data.get("links") if isinstance(data.get("links"), dict) else {}
-    status = data.get("status") if isinstance(data.get("status"), dict) else {}
-    generation = data.get("generation") if isinstance(data.get("generation"), dict) else {}
-    address = parse_zeebe_address(links.get("zeebe")) or {}
-    version = CLUSTER_VERSION_RE.search(str(generation.get("name") or ""))
-    return {
-        "id": data.get("uuid") or cluster_id,
-        "name": data.get("name"),
-        "region": address.get("region"),
-        "host": address.get("host"),
-        "version": version.group(1) if version else None,
-        "status": status.get("zeebeStatus") or status.get("ready"),
-        "ready": status.get("ready") in (True, "Healthy") or status.get("zeebeStatus") == "Healthy",
-    }
-
-
-def console_error(response):
-    """The Console API's own words: its error body is ``{statusCode, message, error}`` where ``message`` is the
-    sentence (or a list of them) and ``error`` only the reason phrase; other shapes go to the generic parser."""
-    try:
-        data = response.json()
-    except TransportError:
-        data = None
-    if isinstance(data, dict):
-        message = data.get("message")
-        if isinstance(message, list):
-            message = "; ".join(str(m) for m in message)
-        if isinstance(message, str) and message.strip():
-            return message.strip(), None
-    return parse_service_error(response)
 
 
 class Token:
@@ -445,13 +327,7 @@ class CamundaClient:
             return self.opt("cluster_audience")
         return DEFAULT_SM_AUDIENCE if self.deployment == SELF_MANAGED else DEFAULT_SAAS_CLUSTER_AUDIENCE
 
-    # -- APIs -----------------------------------------------------------------------------------------------------
-
-    def console(self, cluster_id):
-        return ConsoleAPI(self, cluster_id)
-
-    def keycloak(self):
-        return KeycloakAdmin(self)
+    # -- waiting for the cluster -----------------------------------------------------------------------------------
 
     def wait_ready(self, call, transport):
         """Run ``call()``; on 412 (cluster not ready) try again until camunda.cluster_ready_timeout runs out, under
@@ -459,232 +335,3 @@ class CamundaClient:
         policy = transport.policy.waiting(max(0, int(self.opt("cluster_ready_timeout") or 0)))
         return policy.run(call, lambda err: err.kind == "http" and err.status == 412, sleep=self.sleep,
                           clock=self.clock)
-
-
-class ConsoleAPI:
-    """The Console (Administration) API for one cluster (SaaS)."""
-
-    def __init__(self, client, cluster_id):
-        if not cluster_id:
-            raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it)")
-        check_cluster_id(cluster_id)
-        self.client = client
-        self.cluster_id = cluster_id
-        base = client.opt("console_url")
-        hints = {
-            401: "check the organization client's credentials (camunda.client_id / camunda.client_secret) or the "
-                 "access_token, and that its token was issued for audience {0!r}".format(client.opt("console_audience")),
-            403: "check that the organization API client has the needed scopes (Zeebe Client for API clients, "
-                 "Connector Secrets for secrets) and that the cluster belongs to its organization",
-            404: "check cluster_id and that the cluster belongs to the organization of camunda.client_id",
-            412: "the cluster is not ready (creating, updating or suspended); wait for it to be healthy or raise "
-                 "camunda.cluster_ready_timeout",
-            429: "the Console API rate-limited the requests, try again later",
-        }
-        self.transport = client.transport(base, "Camunda Console API", hints=hints, describe_error=console_error)
-        # the hosts of one task share the cluster and client-list reads of one credential (never across credentials)
-        credential = "{0}|{1}".format(client.opt("client_secret"), client.opt("access_token"))
-        self._shared = shared_reads.task_scope("console", base, cluster_id, client.opt("client_id"),
-                                               hashlib.sha256(credential.encode("utf-8")).hexdigest())
-
-    @property
-    def host(self):
-        """``host[:port]`` of the Console API, for messages that have no transport sentence naming it."""
-        return host_of(self.transport.base_url)
-
-    def _call(self, what, method, path, expected=(200,), **kwargs):
-        headers = {"Authorization": "Bearer " + self.client.console_token()}
-
-        def call():
-            return self.transport.request(method, path, headers=headers, expected=expected, **kwargs)
-        try:
-            return self.client.wait_ready(call, self.transport)
-        except TransportError as err:
-            raise CamundaError("{0} of cluster {1} failed: {2}".format(what, self.cluster_id, err), status=err.status,
-                               reason=str(err))
-        finally:
-            if method != "GET" and self._shared is not None:
-                # a write (even a failed one: a lost reply may have committed) to the clients changes their list; any
-                # other write may change anything kept for the cluster
-                if path.startswith(self._path("clients")):
-                    self._shared.forget(self._path("clients"))
-                else:
-                    self._shared.drop()
-
-    def _get_json(self, what, path):
-        """The JSON of a GET that holds no secret, read once per run for all hosts (module_utils/shared_reads.py)."""
-        def fetch():
-            return self._call(what, "GET", path).json()
-        return fetch() if self._shared is None else self._shared.read(path, fetch)
-
-    def _path(self, *parts):
-        return "/clusters/" + seg(self.cluster_id) + "".join("/" + seg(p) for p in parts)
-
-    def list_clients(self):
-        data = self._get_json("Listing the API clients", self._path("clients"))
-        if not isinstance(data, list):
-            raise CamundaError("Listing the API clients of cluster {0} returned no list; check camunda.console_url "
-                               "{1}".format(self.cluster_id, host_of(self.transport.base_url)))
-        return data
-
-    def create_client(self, name, permissions=None):
-        body = {"clientName": name}
-        if permissions:
-            body["permissions"] = list(permissions)
-        data = self._call("Creating API client {0!r}".format(name), "POST", self._path("clients"), json=body,
-                          expected=(200, 201)).json()
-        return self._object(data, "Creating API client {0!r}".format(name))
-
-    def get_client(self, client_id):
-        data = self._call("Reading API client {0!r}".format(client_id), "GET", self._path("clients", client_id)).json()
-        return self._object(data, "Reading API client {0!r}".format(client_id))
-
-    def _object(self, data, what):
-        """``data`` when it is a JSON object, else a CamundaError naming the call (never the body: it may hold a
-        secret)."""
-        if isinstance(data, dict):
-            return data
-        reason = "the Console API on {0} returned no JSON object; check camunda.console_url".format(self.host)
-        raise CamundaError("{0} of cluster {1} returned no JSON object; check camunda.console_url {2}".format(
-            what, self.cluster_id, self.host), reason=reason)
-
-    def delete_client(self, client_id):
-        self._call("Deleting API client {0!r}".format(client_id), "DELETE", self._path("clients", client_id),
-                   expected=(200, 204, 404))
-
-    def get_cluster(self):
-        return self._get_json("Reading the cluster", self._path())
-
-    def get_secrets(self):
-        data = self._call("Reading the connector secrets", "GET", self._path("secrets")).json()
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise CamundaError("Reading the connector secrets of cluster {0} returned no name/value map; check "
-                               "camunda.console_url {1}".format(self.cluster_id, host_of(self.transport.base_url)))
-        return data
-
-    def create_secret(self, name, value):
-        self._call("Creating connector secret {0!r}".format(name), "POST", self._path("secrets"),
-                   json={"secretName": name, "secretValue": value}, expected=(200, 201, 204))
-
-    def update_secret(self, name, value):
-        self._call("Updating connector secret {0!r}".format(name), "PUT", self._path("secrets", name),
-                   json={"secretValue": value}, expected=(200, 204))
-
-    def delete_secret(self, name):
-        self._call("Deleting connector secret {0!r}".format(name), "DELETE", self._path("secrets", name),
-                   expected=(200, 204, 404))
-
-
-class KeycloakAdmin:
-    """The Keycloak admin API of the Camunda Identity realm (Self-Managed)."""
-
-    def __init__(self, client):
-        self.client = client
-        self.realm = client.opt("keycloak_realm")
-        base = client.keycloak_base()
-        hints = {
-            401: "check the Keycloak admin credentials (camunda.keycloak_admin_username/password) or the access_token",
-            403: "check that the Keycloak admin user has the manage-clients role in the realm",
-            404: "check camunda.keycloak_url (include /auth when Keycloak uses that context path) and that the realm "
-                 "exists",
-        }
-        self.transport = client.transport(base, "Keycloak admin API", hints=hints)
-
-    def _call(self, what, method, path, expected=(200,), **kwargs):
-        headers = {"Authorization": "Bearer " + self.client.keycloak_token()}
-        try:
-            return self.transport.request(method, path, headers=headers, expected=expected, **kwargs)
-        except TransportError as err:
-            raise CamundaError("{0} in realm {1!r} failed: {2}".format(what, self.realm, err), status=err.status,
-                               reason=str(err))
-
-    def _path(self, *parts):
-        return "/admin/realms/" + seg(self.realm) + "/clients" + "".join("/" + seg(p) for p in parts)
-
-    def list_clients(self, client_id_prefix=None):
-        """The realm's clients (``clientId`` starting with ``client_id_prefix`` when given: Keycloak's search)."""
-        params = {"clientId": client_id_prefix, "search": "true"} if client_id_prefix else None
-        rows = self._call("Listing the clients", "GET", self._path(), params=params).json() or []
-        return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
-
-    def find_client(self, client_id):
-        """The client whose clientId is exactly ``client_id``, or None (Keycloak's search is a prefix search)."""
-        rows = self._call("Looking up client {0!r}".format(client_id), "GET", self._path(),
-                          params={"clientId": client_id}).json() or []
-        try:
-            return find_exact(rows if isinstance(rows, list) else [], {"clientId": client_id}, "Keycloak client",
-                              id_fields=("id",))
-        except RecordError as err:
-            raise err.locate("{0} in realm {1}".format(host_of(self.transport.base_url), self.realm))
-
-    def create_client(self, representation):
-        response = self._call("Creating client {0!r}".format(representation.get("clientId")), "POST", self._path(),
-                              json=representation, expected=(201, 204))
-        location = response.headers.get("Location") or ""
-        return location.rstrip("/").rsplit("/", 1)[-1] or None
-
-    def update_client(self, uuid, representation):
-        self._call("Updating client {0!r}".format(representation.get("clientId")), "PUT", self._path(uuid),
-                   json=representation, expected=(200, 204))
-
-    def delete_client(self, uuid, client_id):
-        self._call("Deleting client {0!r}".format(client_id), "DELETE", self._path(uuid), expected=(200, 204, 404))
-
-    def add_protocol_mapper(self, uuid, client_id, mapper):
-        self._call("Adding the audience mapper to client {0!r}".format(client_id), "POST",
-                   self._path(uuid, "protocol-mappers", "models"), json=mapper, expected=(200, 201, 204))
-
-    def get_secret(self, uuid, client_id):
-        data = self._call("Reading the secret of client {0!r}".format(client_id), "GET",
-                          self._path(uuid, "client-secret")).json() or {}
-        value = data.get("value") if isinstance(data, dict) else None
-        if not value:
-            raise CamundaError("Keycloak on {0} did not return the secret of client {1!r} in realm {2!r}; check that "
-                               "the admin user has the manage-clients role".format(
-                                   host_of(self.transport.base_url), client_id, self.realm))
-        self.client.add_secret(value)
-        return value
-
-    def regenerate_secret(self, uuid, client_id):
-        data = self._call("Regenerating the secret of client {0!r}".format(client_id), "POST",
-                          self._path(uuid, "client-secret"), expected=(200, 201)).json() or {}
-        value = data.get("value") if isinstance(data, dict) else None
-        if not value:
-            return self.get_secret(uuid, client_id)
-        self.client.add_secret(value)
-        return value
-
-
-def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
-    """GET ``<rest_url>/<api>/topology`` with a bearer token; the JSON document. With ``quiet``, any HTTP error
-    gives None (used to probe the 8.5-era ``v1`` endpoint). ``what`` names the cluster without its URL ("cluster
-    <id>" or "the cluster"): a failed call's sentence names the call and the host itself."""
-    hints = {
-        401: "the credential does not work for this cluster: check that the client belongs to it, has the "
-             "Orchestration Cluster (Zeebe) scope and that its token was requested for audience {0!r}".format(
-                 client.cluster_audience()),
-        403: "check the client's scopes and authorizations on the cluster",
-        404: "check the cluster id and the cluster REST URL",
-        412: "the cluster is not ready yet, wait for it to be healthy or raise camunda.cluster_ready_timeout",
-    }
-    transport = client.transport(rest_url, "Camunda cluster REST API", hints=hints)
-    transport.add_secret(access_token)
-
-    def call():
-        return transport.request("GET", api + "/topology", headers={"Authorization": "Bearer " + access_token},
-                                 expected=(200,))
-    try:
-        data = client.wait_ready(call, transport).json()
-    except TransportError as err:
-        if quiet and err.kind in ("http", "decode"):
-            return None
-        raise CamundaError("Reading the topology of {0} failed: {1}".format(what, err), status=err.status,
-                           reason=str(err))
-    if isinstance(data, dict):
-        return data
-    if quiet:
-        return None
-    raise CamundaError("The topology of {0} at {1} is not a JSON object; check that the URL is the cluster REST "
-                       "API".format(what, rest_url))

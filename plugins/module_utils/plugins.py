@@ -17,7 +17,7 @@ import time
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.progress import Reporter
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import escape_query_value
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 

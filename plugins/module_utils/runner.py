@@ -15,29 +15,10 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.query import QueryError, apply_query
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import USER_ERRORS, fail_json_kwargs
+from ansible_collections.camunda.servicenow.plugins.module_utils.query import apply_query
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    TransportError,
-)
-
-
-class ModuleError(Exception):
-    """A condition the user must fix; ``str(err)`` is one sentence: what failed, where, what to check."""
-
-
-# Errors whose text is written for the user (one sentence, no secret): they become ``fail_json(msg=...)``.
-USER_ERRORS = (TransportError, RecordError, ModuleError, QueryError)
-
-
-def fail_json_kwargs(exc):
-    """``module.fail_json(**fail_json_kwargs(exc))`` for a TransportError or another user error (one sentence, no
-    secret; a TransportError adds its status, method and URL without query string)."""
-    if hasattr(exc, "to_fail_json"):
-        return exc.to_fail_json()
-    return dict(msg=str(exc))
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 
 
 def require_requests(module):

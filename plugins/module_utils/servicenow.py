@@ -27,7 +27,6 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records, shared_reads
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils import runner
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
     Response,
     Transport,
@@ -699,9 +698,6 @@ class ServiceNowClient:
                 "message": served.get("error_message")}}), method="GET", url=inner.url))
         raise error
 
-
-# Kept here for callers of the first releases; modules use runner.run_module.
-fail_json_kwargs = runner.fail_json_kwargs
 
 SYS_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 

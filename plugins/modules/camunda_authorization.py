@@ -256,8 +256,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec,
-    saas_cluster_rest_url)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec, cluster_credential_argument_spec)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import saas_cluster_rest_url
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 

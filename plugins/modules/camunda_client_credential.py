@@ -302,8 +302,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import pairing
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view, get_topology, host_of,
-    saas_cluster_rest_url, split_rest_url, version_tuple)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec, host_of, version_tuple)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import (
+    get_topology, saas_cluster_rest_url, split_rest_url)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI, cluster_view
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_keycloak import KeycloakAdmin
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 # A create whose reply may have been lost after the server committed: look the name up, then decide.
@@ -321,7 +325,7 @@ class SaasDirectory:
         self.client = client
         self.cluster_id = cluster_id
         self.permissions = permissions
-        self.console = client.console(cluster_id)
+        self.console = ConsoleAPI(client, cluster_id)
         self.where = "cluster {0}".format(cluster_id)
 
     def rows(self):
@@ -346,7 +350,7 @@ class KeycloakDirectory:
     def __init__(self, client, audience):
         self.client = client
         self.audience = audience
-        self.keycloak = client.keycloak()
+        self.keycloak = KeycloakAdmin(client)
         self.where = "Keycloak realm {0}".format(self.keycloak.realm)
         self._uuids = {}
 

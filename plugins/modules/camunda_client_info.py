@@ -114,7 +114,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI, cluster_view
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_keycloak import KeycloakAdmin
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 
@@ -140,9 +143,9 @@ def select_clients(rows, name_prefix=None, name_pattern=None):
 
 def list_rows(client, cluster_id, name_prefix):
     if client.deployment == SELF_MANAGED:
-        rows = client.keycloak().list_clients(name_prefix)
+        rows = KeycloakAdmin(client).list_clients(name_prefix)
         return [{"clientId": r.get("clientId"), "name": r.get("clientId")} for r in rows]
-    return client.console(cluster_id).list_clients()
+    return ConsoleAPI(client, cluster_id).list_clients()
 
 
 def run(module, client):
@@ -156,7 +159,7 @@ def run(module, client):
     rows = list_rows(client, params["cluster_id"], params["name_prefix"])
     cluster = {}
     if params["include_cluster"] and client.deployment != SELF_MANAGED:
-        cluster = cluster_view(client.console(params["cluster_id"]).get_cluster(), params["cluster_id"])
+        cluster = cluster_view(ConsoleAPI(client, params["cluster_id"]).get_cluster(), params["cluster_id"])
     return dict(changed=False, clients=select_clients(rows, params["name_prefix"], params["name_pattern"]),
                 cluster=cluster)
 

@@ -174,8 +174,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec, get_topology,
-    host_of, saas_cluster_rest_url, version_tuple)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec, cluster_credential_argument_spec, host_of, version_tuple)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import (
+    get_topology, saas_cluster_rest_url)
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
 

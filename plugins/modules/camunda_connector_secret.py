@@ -138,7 +138,9 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, validate_secret_name)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI, validate_secret_name
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import SECRET_MASK, plan
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy, transport_error_of
@@ -195,7 +197,7 @@ def ensure_secrets(params, client, check_mode):
         raise CamundaError(self_managed_message([n for n, _v in items]))
     for _name, value in items:
         client.add_secret(value)
-    console = client.console(params["cluster_id"])
+    console = ConsoleAPI(client, params["cluster_id"])
     current_map = console.get_secrets()
     result = {"changed": False, "secrets": [], "diff": {"before": {}, "after": {}}}
     for name, value in items:

@@ -145,9 +145,13 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.query import QU
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import doctor
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, parse_zeebe_address, saas_cluster_rest_url, split_rest_url)
+    SELF_MANAGED, CamundaClient, camunda_argument_spec)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import (
+    saas_cluster_rest_url, split_rest_url)
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI, parse_zeebe_address
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import USER_ERRORS, CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import USER_ERRORS, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient, escape_query_value as quote, instance_host, servicenow_argument_spec)
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
@@ -269,7 +273,7 @@ def run(module, sn, camunda):
     sn_facts = gather(lambda: servicenow_facts(sn, params))
     for key in ("release", "plugins", "spoke", "oauth", "connection"):
         facts[key] = sn_facts.get(key) if "error" not in sn_facts else sn_facts
-    console = camunda.console(params["cluster_id"]) if camunda.deployment != SELF_MANAGED else None
+    console = ConsoleAPI(camunda, params["cluster_id"]) if camunda.deployment != SELF_MANAGED else None
     facts["cluster"] = gather(lambda: read_cluster(console)) if console else {
         "error": "The doctor reads the cluster through the Console API, which Self-Managed has not."}
     clients = gather(console.list_clients) if console else facts["cluster"]

@@ -240,7 +240,8 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
     verify_saved,
 )
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     instance_host,

@@ -155,7 +155,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.camunda.servicenow.plugins.module_utils.plugins import link_id, progress_view
 from ansible_collections.camunda.servicenow.plugins.module_utils.progress import Reporter
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     instance_host,

@@ -81,10 +81,23 @@ options:
         anything.
     type: bool
     default: false
+  check_access:
+    description:
+      - Also tell whether the account of O(instance) may write what the Camunda setup writes (the Application
+        Registry record and its profile, the OAuth 2.0 credential, the HTTP(s) connection) and read the connection
+        alias, from the roles it holds (C(sys_user_has_role), read in the same request) and the roles those tables'
+        ACLs ask for (C(oauth_admin), C(credential_admin), C(connection_admin), or C(admin); C(snc_read_only) allows
+        no write).
+      - A missing role is one sentence of RV(missing) naming the role to grant. Roles that cannot be read (an account
+        without a user name, or one that may not read C(sys_user_has_role)) are a sentence of RV(unknown), never a
+        guess.
+    type: bool
+    default: false
   vocabulary:
     description:
-      - How the sentences name O(spoke_install) and O(spoke_version) for a caller that wraps this module (the
-        C(camunda.servicenow.setup) role names its own variables). Keys C(spoke_install), C(spoke_version).
+      - How the sentences name O(spoke_install), O(spoke_version) and O(instance) for a caller that wraps this module
+        (the C(camunda.servicenow.setup) role names its own variables). Keys C(spoke_install), C(spoke_version),
+        C(instance).
     type: dict
     default: {}
 notes:
@@ -183,6 +196,22 @@ oauth_profile:
       description: The record's type (C(oauth_provider) for a third-party provider).
       type: str
   sample: {"exists": true, "sys_id": "0b1c...", "client_id": "9WoCAA~Fh9Gs", "type": "oauth_provider"}
+access:
+  description: Whether the account may do what the setup does (O(check_access)).
+  returned: when O(check_access) is true
+  type: dict
+  contains:
+    checked: {description: Always true when returned., type: bool}
+    account: {description: The user name the roles were read for; empty for an account without one., type: str}
+    known: {description: Whether the account's roles could be read; when false the other keys are empty., type: bool}
+    roles: {description: "The relevant roles it holds (admin, snc_read_only, oauth_admin, credential_admin,
+                          connection_admin).", type: list, elements: str}
+    denied: {description: "What it may not do: C(table), C(operation) (C(write) or C(read)) and the C(roles) that
+                           would allow it.", type: list, elements: dict}
+    grant: {description: The fewest roles to grant for RV(access.denied)., type: list, elements: str}
+  sample: {"checked": true, "account": "readonly", "known": true, "roles": ["snc_read_only"],
+           "denied": [{"table": "oauth_entity", "operation": "write", "roles": ["oauth_admin"]}],
+           "grant": ["oauth_admin"]}
 query_result:
   description: The answer of O(query) over this result (C(null) when nothing matches).
   returned: when O(query) is set
@@ -196,7 +225,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils import servicenow_access as access
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     instance_host,
@@ -242,6 +273,7 @@ MODULE_OPTIONS = dict(
     spoke_install=dict(type="bool", default=False),
     spoke_version=dict(type="str"),
     fail_when_not_ready=dict(type="bool", default=False),
+    check_access=dict(type="bool", default=False),
     vocabulary=dict(type="dict", default={}),
 )
 
@@ -381,8 +413,8 @@ def plugin_facts(v_plugin_rows, sys_plugins_rows, check_optional=True):
 
 # -- the preflight ----------------------------------------------------------------------------------------------------
 
-def lookup_requests(params):
-    """Every read of the preflight, sent as one batch."""
+def lookup_requests(params, account=None):
+    """Every read of the preflight, sent as one batch (the account's roles last, with O(check_access))."""
     v_query, sys_query = plugin_queries(all_plugin_specs(params["check_optional"]))
     return [
         dict(table="sys_properties", query="nameINglide.buildname,glide.war", fields=["name", "value"], limit=5),
@@ -393,10 +425,11 @@ def lookup_requests(params):
         dict(table="v_plugin", query=v_query, fields=V_PLUGIN_FIELDS, limit=50, optional=True),
         dict(table="sys_plugins", query=sys_query, fields=SYS_PLUGINS_FIELDS, limit=50, optional=True),
     ] + ([dict(table="oauth_entity", query="name=%s" % escape_query_value(params["oauth_profile"]),
-               fields=PROFILE_FIELDS, limit=5)] if params.get("oauth_profile") else [])
+               fields=PROFILE_FIELDS, limit=5)] if params.get("oauth_profile") else []) + (
+        [access.roles_request(account)] if params.get("check_access") and account else [])
 
 
-DEFAULT_WORDS = {"spoke_install": "spoke_install", "spoke_version": "spoke_version"}
+DEFAULT_WORDS = {"spoke_install": "spoke_install", "spoke_version": "spoke_version", "instance": "instance.username"}
 
 
 def word(params, key):
@@ -475,8 +508,8 @@ def missing_sentences(facts, params, host):
     return missing, optional, unknown
 
 
-def preflight(reads, params, host):
-    """Facts and sentences from the six reads of ``lookup_requests`` (None for a table that could not be read)."""
+def preflight(reads, params, host, account=None):
+    """Facts and sentences from the reads of ``lookup_requests`` (None for a table that could not be read)."""
     spoke = spoke_facts(reads[1], params["scope"])
     facts = dict(
         release=release_facts(reads[0], params["minimum_release"]),
@@ -486,6 +519,15 @@ def preflight(reads, params, host):
         plugins=plugin_facts(reads[4], reads[5], params["check_optional"]),
     )
     missing, optional, unknown = missing_sentences(facts, params, host)
+    if params.get("check_access"):
+        roles_rows = reads[-1] if account else None
+        facts["access"] = access.access_facts(roles_rows, account)
+        refused = access.access_sentence(facts["access"], host, word(params, "instance"))
+        if refused:
+            missing.insert(0, refused)
+        not_told = access.unknown_sentence(facts["access"], host)
+        if not_told:
+            unknown.append(not_told)
     facts.update(missing=missing, missing_optional=optional, unknown=unknown, ready=not missing and not unknown)
     if params.get("oauth_profile"):
         facts["oauth_profile"] = profile_facts(reads[6], params["oauth_profile"])
@@ -498,8 +540,10 @@ class NotReadyError(ModuleError):
 
 def run(module, client):
     host = getattr(client, "host", None) or "the ServiceNow instance"
-    reads = client.batch_get(lookup_requests(module.params))
-    result = preflight(reads, module.params, host)
+    account = access.account_of(getattr(client, "auth", None), getattr(client, "grant_type", None),
+                                (module.params.get("instance") or {}).get("username"))
+    reads = client.batch_get(lookup_requests(module.params, account))
+    result = preflight(reads, module.params, host, account)
     result["changed"] = False
     if module.params.get("fail_when_not_ready") and result["missing"]:
         raise NotReadyError("ServiceNow instance %s is not ready for the Camunda setup, nothing was written: %s"

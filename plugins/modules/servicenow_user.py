@@ -172,7 +172,8 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
-from ansible_collections.camunda.servicenow.plugins.module_utils.runner import ModuleError, run_module
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
+from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import (
     ServiceNowClient,
     escape_query_value as quote,

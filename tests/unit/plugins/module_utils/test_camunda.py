@@ -13,6 +13,10 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.camunda.servicenow.plugins.doc_fragments.camunda import ModuleDocFragment
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import camunda_cluster
+from ansible_collections.camunda.servicenow.plugins.module_utils import camunda_console
+from ansible_collections.camunda.servicenow.plugins.module_utils import camunda_keycloak
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 
 ORG_ID = "org-client"
@@ -92,21 +96,21 @@ def test_env_fallbacks_reach_the_module(monkeypatch):
     ("", None),
 ])
 def test_parse_zeebe_address(address, expected):
-    assert cm.parse_zeebe_address(address) == expected
+    assert camunda_console.parse_zeebe_address(address) == expected
 
 
 def test_cluster_rest_url_and_split():
-    assert cm.saas_cluster_rest_url(CLUSTER, "bru-2") == "https://bru-2.zeebe.camunda.io/" + CLUSTER
-    assert cm.saas_cluster_rest_url(CLUSTER, None, "https://127.0.0.1:9/") == "https://127.0.0.1:9/" + CLUSTER
-    assert cm.saas_cluster_rest_url(CLUSTER, None) is None
-    assert cm.split_rest_url("https://bru-2.zeebe.camunda.io/" + CLUSTER) == ("bru-2.zeebe.camunda.io", "/" + CLUSTER)
-    assert cm.split_rest_url("http://localhost:8080") == ("localhost:8080", "/")
+    assert camunda_cluster.saas_cluster_rest_url(CLUSTER, "bru-2") == "https://bru-2.zeebe.camunda.io/" + CLUSTER
+    assert camunda_cluster.saas_cluster_rest_url(CLUSTER, None, "https://127.0.0.1:9/") == "https://127.0.0.1:9/" + CLUSTER
+    assert camunda_cluster.saas_cluster_rest_url(CLUSTER, None) is None
+    assert camunda_cluster.split_rest_url("https://bru-2.zeebe.camunda.io/" + CLUSTER) == ("bru-2.zeebe.camunda.io", "/" + CLUSTER)
+    assert camunda_cluster.split_rest_url("http://localhost:8080") == ("localhost:8080", "/")
 
 
 @pytest.mark.parametrize("name, ok", [("snUser", True), ("a-b_c9", True), ("x" * 49, True), ("x" * 50, False),
                                       ("sn user", False), ("sn.user", False), ("", False)])
 def test_validate_secret_name(name, ok):
-    assert (cm.validate_secret_name(name) is None) is ok
+    assert (camunda_console.validate_secret_name(name) is None) is ok
 
 
 def test_version_tuple():
@@ -130,7 +134,7 @@ def test_token_is_form_encoded_and_fetched_once_per_run(fake_http, sleeps):
     fake_http.add("GET", "/clusters/{0}/clients".format(CLUSTER), json=[])
     fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={})
     c = client(sleeps)
-    console = c.console(CLUSTER)
+    console = camunda_console.ConsoleAPI(c, CLUSTER)
     assert console.list_clients() == []
     assert console.get_secrets() == {}
     token_calls = fake_http.requests_to("/oauth/token")
@@ -144,14 +148,14 @@ def test_token_is_form_encoded_and_fetched_once_per_run(fake_http, sleeps):
 def test_access_token_means_no_token_request(fake_http, sleeps):
     fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={"snUser": "x"})
     c = client(sleeps, access_token="given-token", client_id=None, client_secret=None)
-    assert c.console(CLUSTER).get_secrets() == {"snUser": "x"}
+    assert camunda_console.ConsoleAPI(c, CLUSTER).get_secrets() == {"snUser": "x"}
     assert [call.path for call in fake_http.calls] == ["/clusters/{0}/secrets".format(CLUSTER)]
     assert fake_http.calls[0].headers["Authorization"] == "Bearer given-token"
 
 
 def test_401_from_the_token_endpoint_is_never_retried(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", status=401, json={"error": "access_denied", "error_description": "Unauthorized"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps).console_token()
     assert len(fake_http.calls) == 1
     assert sleeps == []
@@ -169,7 +173,7 @@ def test_401_from_the_token_endpoint_is_never_retried(fake_http, sleeps):
 def test_401_after_a_429_retry_says_only_the_rejected_request_is_never_repeated(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", status=429, json={"error": "too_many_requests"}, headers={"Retry-After": "1"})
     fake_http.add("POST", "/oauth/token", status=401, json={"error": "access_denied", "error_description": "Unauthorized"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps).console_token()
     assert len(fake_http.calls) == 2 and sleeps == [1.0]
     message = str(err.value)
@@ -191,7 +195,7 @@ def test_429_honours_retry_after(fake_http, sleeps):
 
 def test_429_that_persists_names_the_rate_limit_and_the_remedy(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", status=429, json={"error": "too_many_requests"}, headers={"Retry-After": "1"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps).console_token()
     assert len(fake_http.calls) == 5  # one try and four retries
     assert sleeps == [1.0, 1.0, 1.0, 1.0]
@@ -201,14 +205,14 @@ def test_429_that_persists_names_the_rate_limit_and_the_remedy(fake_http, sleeps
 
 def test_token_answer_without_access_token(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"nope": 1})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps).console_token()
     assert str(err.value) == ("The token service at login.test answered without an access_token for client "
                               "'org-client'; check that camunda.oauth_url is the token endpoint")
 
 
 def test_missing_credentials_fail_before_any_request(fake_http, sleeps):
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps, client_id=None, client_secret=None).console_token()
     assert "set client_id and client_secret, or pass an access_token" in str(err.value)
     assert fake_http.calls == []
@@ -242,8 +246,8 @@ def test_412_is_retried_for_a_bounded_time(fake_http, sleeps):
     fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), status=412,
                   json={"statusCode": 412, "message": "The cluster is not ready; try again later"})
     c = cm.CamundaClient(options(cluster_ready_timeout=20), sleep=sleep, clock=clock)
-    with pytest.raises(cm.CamundaError) as err:
-        c.console(CLUSTER).get_client("abc")
+    with pytest.raises(errors.CamundaError) as err:
+        camunda_console.ConsoleAPI(c, CLUSTER).get_client("abc")
     assert sleeps == [2.0, 4.0, 8.0]
     assert err.value.status == 412
     said = ("Camunda Console API GET /clusters/{0}/clients/abc on console.test failed with HTTP 412: \"The cluster is "
@@ -257,7 +261,7 @@ def test_412_then_ready(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), status=412, json={"message": "not ready"})
     fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), json={"name": "x"})
-    assert client(sleeps).console(CLUSTER).get_client("abc") == {"name": "x"}
+    assert camunda_console.ConsoleAPI(client(sleeps), CLUSTER).get_client("abc") == {"name": "x"}
     assert sleeps == [2.0]
 
 
@@ -265,8 +269,8 @@ def test_console_errors_name_cluster_call_and_what_to_check(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("GET", "/clusters/{0}/clients".format(CLUSTER), status=404,
                   json={"statusCode": 404, "message": "Cluster not found", "error": "Not Found"})
-    with pytest.raises(cm.CamundaError) as err:
-        client(sleeps).console(CLUSTER).list_clients()
+    with pytest.raises(errors.CamundaError) as err:
+        camunda_console.ConsoleAPI(client(sleeps), CLUSTER).list_clients()
     assert str(err.value) == (
         'Listing the API clients of cluster {0} failed: Camunda Console API GET /clusters/{0}/clients on console.test '
         'failed with HTTP 404: "Cluster not found"; check cluster_id and that the cluster belongs to the organization '
@@ -277,7 +281,7 @@ def test_console_errors_name_cluster_call_and_what_to_check(fake_http, sleeps):
 def test_client_ids_are_quoted_in_paths(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("DELETE", "/clusters/{0}/clients/a%2Fb~c.d".format(CLUSTER), status=204)
-    client(sleeps).console(CLUSTER).delete_client("a/b~c.d")
+    camunda_console.ConsoleAPI(client(sleeps), CLUSTER).delete_client("a/b~c.d")
     assert fake_http.calls[-1].path == "/clusters/{0}/clients/a%2Fb~c.d".format(CLUSTER)
 
 
@@ -286,7 +290,7 @@ def test_tls_options_reach_every_request(fake_http, sleeps, tmp_path):
     open(ca, "w").close()
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("GET", "/clusters/{0}/secrets".format(CLUSTER), json={})
-    client(sleeps, ca_path=ca, custom_headers={"X-Trace": "1"}).console(CLUSTER).get_secrets()
+    camunda_console.ConsoleAPI(client(sleeps, ca_path=ca, custom_headers={"X-Trace": "1"}), CLUSTER).get_secrets()
     assert [c.verify for c in fake_http.calls] == [ca, ca]
     assert [c.headers.get("X-Trace") for c in fake_http.calls] == ["1", "1"]
 
@@ -302,18 +306,18 @@ def test_keycloak_list_clients_with_and_without_a_prefix(fake_http, sleeps):
     fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients",
                   json=[{"clientId": "servicenow", "id": "u1"}, "junk", {"clientId": "servicenow-r1", "id": "u2"}])
     c = keycloak_client(sleeps)
-    assert [r["id"] for r in c.keycloak().list_clients("servicenow")] == ["u1", "u2"]
+    assert [r["id"] for r in camunda_keycloak.KeycloakAdmin(c).list_clients("servicenow")] == ["u1", "u2"]
     assert fake_http.calls[0].params == {"clientId": "servicenow", "search": "true"}
     assert fake_http.calls[0].headers["Authorization"] == "Bearer kc-token"
-    c.keycloak().list_clients()
+    camunda_keycloak.KeycloakAdmin(c).list_clients()
     assert fake_http.calls[1].params == {}
 
 
 def test_keycloak_list_clients_failure_is_one_sentence(fake_http, sleeps):
     fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients", status=403,
                   json={"error": "unknown_error", "error_description": "HTTP 403 Forbidden"})
-    with pytest.raises(cm.CamundaError) as err:
-        keycloak_client(sleeps).keycloak().list_clients()
+    with pytest.raises(errors.CamundaError) as err:
+        camunda_keycloak.KeycloakAdmin(keycloak_client(sleeps)).list_clients()
     assert str(err.value) == (
         "Listing the clients in realm 'camunda-platform' failed: Keycloak admin API GET "
         "/auth/admin/realms/camunda-platform/clients on kc.test failed with HTTP 403: \"unknown_error\" and "
@@ -326,9 +330,9 @@ def test_keycloak_find_client_is_exact_and_duplicates_use_the_shared_sentence(fa
                   json=[{"clientId": "servicenow", "id": "u1"}, {"clientId": "servicenow-r1", "id": "u2"}])
     fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients",
                   json=[{"clientId": "servicenow", "id": "u1"}, "junk", {"clientId": "servicenow", "id": "u3"}])
-    assert keycloak_client(sleeps).keycloak().find_client("servicenow") == {"clientId": "servicenow", "id": "u1"}
+    assert camunda_keycloak.KeycloakAdmin(keycloak_client(sleeps)).find_client("servicenow") == {"clientId": "servicenow", "id": "u1"}
     with pytest.raises(records.RecordError) as err:
-        keycloak_client(sleeps).keycloak().find_client("servicenow")
+        camunda_keycloak.KeycloakAdmin(keycloak_client(sleeps)).find_client("servicenow")
     assert str(err.value) == (
         "Found 2 Keycloak client records matching clientId='servicenow' on kc.test in realm camunda-platform (id: u1, u3); "
         "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its id")
@@ -336,8 +340,8 @@ def test_keycloak_find_client_is_exact_and_duplicates_use_the_shared_sentence(fa
 
 def test_keycloak_secret_missing_names_the_host_and_realm(fake_http, sleeps):
     fake_http.add("GET", "/auth/admin/realms/camunda-platform/clients/u1/client-secret", json={"type": "secret"})
-    with pytest.raises(cm.CamundaError) as err:
-        keycloak_client(sleeps).keycloak().get_secret("u1", "servicenow")
+    with pytest.raises(errors.CamundaError) as err:
+        camunda_keycloak.KeycloakAdmin(keycloak_client(sleeps)).get_secret("u1", "servicenow")
     assert str(err.value) == ("Keycloak on kc.test did not return the secret of client 'servicenow' in realm "
                               "'camunda-platform'; check that the admin user has the manage-clients role")
 
@@ -354,7 +358,7 @@ def test_keycloak_secret_missing_names_the_host_and_realm(fake_http, sleeps):
 ])
 def test_token_hints_do_not_repeat_the_token_url(fake_http, sleeps, status, hint):
     fake_http.add("POST", "/oauth/token", status=status, json={"error": "nope"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         client(sleeps).console_token()
     said = "Camunda token service POST /oauth/token on login.test failed with HTTP {0}: \"nope\"; {1}.".format(status, hint)
     assert str(err.value) == "Fetching the Console API token for client 'org-client' failed: " + said
@@ -364,8 +368,8 @@ def test_token_hints_do_not_repeat_the_token_url(fake_http, sleeps, status, hint
 def test_console_answer_without_object_has_a_reason_naming_the_host(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 60})
     fake_http.add("GET", "/clusters/{0}/clients/abc".format(CLUSTER), json=["x"])
-    with pytest.raises(cm.CamundaError) as err:
-        client(sleeps).console(CLUSTER).get_client("abc")
+    with pytest.raises(errors.CamundaError) as err:
+        camunda_console.ConsoleAPI(client(sleeps), CLUSTER).get_client("abc")
     assert str(err.value) == ("Reading API client 'abc' of cluster {0} returned no JSON object; check camunda.console_url "
                               "console.test".format(CLUSTER))
     assert err.value.reason == "the Console API on console.test returned no JSON object; check camunda.console_url"

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import records, runner
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaError
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors, records, runner
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
@@ -63,7 +63,7 @@ def test_transport_error_keeps_its_facts():
 
 
 @pytest.mark.parametrize("exc", [RecordError("Found 2 records."), CamundaError("Cluster c failed."),
-                                 runner.ModuleError("The alias is missing.")])
+                                 errors.ModuleError("The alias is missing.")])
 def test_user_errors_are_one_message(exc):
     assert outcome(raiser(exc)).outcome == ("fail", {"msg": str(exc)})
 
@@ -98,8 +98,10 @@ def test_missing_requests_is_ansibles_standard_message(monkeypatch):
 
 
 def test_fail_json_kwargs():
-    assert runner.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
-    assert issubclass(CamundaError, runner.ModuleError)
+    assert errors.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
+    err = TransportError("ServiceNow GET /x on h failed with HTTP 500.", status=500, method="GET", url="https://h/x")
+    assert errors.fail_json_kwargs(err) == {"msg": err.message, "status": 500, "method": "GET", "url": "https://h/x"}
+    assert issubclass(CamundaError, errors.ModuleError)
 
 
 def query_outcome(work, query, name="camunda.servicenow.camunda_client_info"):

@@ -500,12 +500,6 @@ class TestBatch:
             c.batch_get([("x", "t", None, None, 1), ("x", "t", None, None, 1)])
 
 
-def test_fail_json_kwargs():
-    err = TransportError("ServiceNow GET /x on h failed with HTTP 500.", status=500, method="GET", url="https://h/x")
-    assert sn.fail_json_kwargs(err) == {"msg": err.message, "status": 500, "method": "GET", "url": "https://h/x"}
-    assert sn.fail_json_kwargs(ValueError("plain")) == {"msg": "plain"}
-
-
 # -- helpers moved down from the modules -------------------------------------------------------------------------
 
 class TestOptionalBatchItems:

@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
 from ansible_collections.camunda.servicenow.plugins.module_utils import shared_reads
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI
 
 CLUSTER = "6b6b3969-a65c-4bdd-905e-c29102eebded"
 TOKEN = "console-token-abcdef"
@@ -132,7 +133,7 @@ def console(**overrides):
     options.update(client_id="org-client", client_secret="org-secret-value-123", console_url="https://console.test",
                    oauth_url="https://login.test/oauth/token", access_token=TOKEN)
     options.update(overrides)
-    return cm.CamundaClient(options, sleep=lambda s: None, clock=lambda: 1000.0).console(CLUSTER)
+    return ConsoleAPI(cm.CamundaClient(options, sleep=lambda s: None, clock=lambda: 1000.0), CLUSTER)
 
 
 def test_console_cluster_and_clients_are_read_once_per_task_and_reread_after_a_write(fake_http, store):

@@ -11,80 +11,12 @@ import json
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_authorization as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_camunda import (
+    AUTHORIZATIONS as BASE, CLUSTER_REST as REST, CLUSTER_TOKEN as TOKEN, FakeCluster)
 
-REST = "https://zeebe.test/c1"
-BASE = "/c1/v2/authorizations"
 ADMIN_SECRET = "AdminSecret-S3cret"
-TOKEN = "ClusterToken-S3cret"
-ROLE_ROW = {"authorizationKey": "1", "ownerType": "ROLE", "ownerId": "admin", "resourceType": "AUTHORIZATION",
-            "resourceId": "*", "permissionTypes": ["CREATE", "READ", "UPDATE", "DELETE"]}
-
-
-class FakeCluster:
-    """/v2/authorizations as the sheet describes it: 409 for a held permission, empty searches without READ, a
-    search lag of ``lag`` searches for new records."""
-
-    def __init__(self, fake_http, readable=True, lag=0, forbid=None):
-        self.http = fake_http
-        self.readable = readable
-        self.lag = lag
-        self.forbid = forbid
-        self.rows = {"1": dict(ROLE_ROW, hidden=0)}
-        self.next = 100
-        fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 3600})
-        fake_http.handle("POST", BASE + "/search", self.search)
-        fake_http.handle("POST", BASE, self.create)
-
-    def search(self, call):
-        if not self.readable:
-            return 200, {"items": [], "page": {"totalItems": 0}}
-        flt = (call.json or {}).get("filter") or {}
-        out = []
-        for record in sorted(self.rows.values(), key=lambda r: int(r["authorizationKey"])):
-            if record["hidden"]:
-                record["hidden"] -= 1
-                continue
-            if (all(record[k] == flt[k] for k in ("ownerId", "ownerType", "resourceType") if k in flt)
-                    and ("resourceIds" not in flt or record["resourceId"] in flt["resourceIds"])):
-                out.append(dict((k, v) for k, v in record.items() if k != "hidden"))
-        limit = (call.json.get("page") or {}).get("limit", 100)
-        return 200, {"items": out[:limit], "page": {"totalItems": len(out), "endCursor": None}}
-
-    def create(self, call):
-        if self.forbid == "CREATE":
-            return 403, {"type": "about:blank", "title": "FORBIDDEN", "status": 403,
-                         "detail": "Insufficient permissions to perform operation 'CREATE' on resource 'AUTHORIZATION'"}
-        body = call.json
-        for record in self.rows.values():
-            same = all(record[k] == body[k] for k in ("ownerId", "ownerType", "resourceType", "resourceId"))
-            if same and set(record["permissionTypes"]) & set(body["permissionTypes"]):
-                return 409, {"title": "ALREADY_EXISTS", "status": 409, "detail": "already exists"}
-        self.next += 1
-        key = str(self.next)
-        self.rows[key] = dict(body, authorizationKey=key, hidden=self.lag)
-        self.http.handle("PUT", BASE + "/" + key, lambda c, key=key: self.update(c, key))
-        self.http.handle("DELETE", BASE + "/" + key, lambda c, key=key: self.delete(key))
-        return 201, {"authorizationKey": key}
-
-    def update(self, call, key):
-        if key not in self.rows:
-            return 404, {"title": "NOT_FOUND", "status": 404, "detail": "no such key"}
-        self.rows[key].update(call.json)
-        return 204, None
-
-    def delete(self, key):
-        if self.rows.pop(key, None) is None:
-            return 404, {"title": "NOT_FOUND", "status": 404, "detail": "no such key"}
-        return 204, None
-
-    def client_rows(self, owner="spoke-client"):
-        return sorted((r["resourceType"], r["resourceId"], sorted(r["permissionTypes"]))
-                      for r in self.rows.values() if r["ownerId"] == owner)
-
-    def writes(self):
-        return [(c.method, c.path) for c in self.http.calls if c.method in ("PUT", "DELETE")
-                or (c.method == "POST" and c.path == BASE)]
 
 
 def client(sleeps):
@@ -197,7 +129,7 @@ def test_blind_credential(fake_http, sleeps):
     assert [a["result"] for a in created["authorizations"]] == ["created", "created"]
     again, dummy = mod.run(params(), client(sleeps), False)
     assert again["changed"] is False
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(state="absent"), client(sleeps), False)
     assert str(err.value) == (
         "The credential authz-admin cannot read authorizations on zeebe.test (its searches come back empty), so a "
@@ -207,7 +139,7 @@ def test_blind_credential(fake_http, sleeps):
 
 def test_403_on_create_names_the_prerequisite(fake_http, sleeps):
     FakeCluster(fake_http, forbid="CREATE")
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(), client(sleeps), False)
     assert str(err.value) == (
         "Granting CANCEL_PROCESS_INSTANCE, CREATE_PROCESS_INSTANCE, READ_PROCESS_DEFINITION, UPDATE_PROCESS_INSTANCE on "
@@ -221,7 +153,7 @@ def test_403_on_create_names_the_prerequisite(fake_http, sleeps):
 def test_404_on_an_older_cluster(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": TOKEN, "expires_in": 3600})
     fake_http.add("POST", BASE + "/search", status=404, json={"title": "Not Found", "status": 404, "detail": "No endpoint"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(), client(sleeps), False)
     assert str(err.value) == (
         "Searching the authorizations failed: Camunda cluster REST API POST /c1/v2/authorizations/search on zeebe.test "
@@ -230,7 +162,7 @@ def test_404_on_an_older_cluster(fake_http, sleeps):
 
 
 def test_invalid_input_fails_before_any_request(fake_http, sleeps):
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.run(params(preset=None, authorizations=[
             {"resource_type": "MESSAGE", "resource_id": "*", "permissions": ["DELETE"]},
             {"resource_type": "MESSAGE", "resource_id": "*", "permissions": ["CREATE"]}]), client(sleeps), False)
@@ -240,11 +172,11 @@ def test_invalid_input_fails_before_any_request(fake_http, sleeps):
 
 
 def test_rest_url_and_credentials(sleeps):
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.rest_url_for(params(cluster_rest_url=None), client(sleeps))
     assert "No cluster REST URL" in str(err.value)
     assert mod.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
         "https://bru-2.zeebe.camunda.io/c9"
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.managing_token(params(client_id=None, client_secret=None), client(sleeps))
     assert str(err.value).startswith("No credential to manage authorizations with")

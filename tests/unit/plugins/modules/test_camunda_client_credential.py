@@ -10,74 +10,19 @@ import json
 
 import pytest
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient, CamundaError
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_client_credential as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers import fake_camunda
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_camunda import (
+    FakeCamunda, FakeConsole, FakeKeycloak, cluster_doc)
 
-CLUSTER = "6b6b3969-a65c-4bdd-905e-c29102eebded"
+CLUSTER = fake_camunda.CLUSTER
 BASE = "servicenow-sn1"
 
 
-def cluster_doc(ready=True, version="8.8.0"):
-    return {"uuid": CLUSTER, "name": "prod", "generation": {"name": "Camunda " + version},
-            "links": {"zeebe": "{0}.bru-2.zeebe.camunda.io:443".format(CLUSTER)},
-            "status": {"ready": "Healthy" if ready else "Suspended", "zeebeStatus": "Healthy" if ready else "Suspended"}}
-
-
-class FakeConsole:
-    """The Console API of one cluster, in memory, recording every call."""
-
-    host = "console.test"
-
-    def __init__(self, clients=(), cluster=None, fail_create=(), fail_delete=None, commit_failed_create=False):
-        self.clients = [dict(c) for c in clients]
-        self.cluster = cluster or cluster_doc()
-        self.calls = []
-        self.fail_create = list(fail_create)
-        self.fail_delete = fail_delete
-        self.commit_failed_create = commit_failed_create
-        self.counter = 0
-
-    def get_cluster(self):
-        self.calls.append(("cluster",))
-        return self.cluster
-
-    def list_clients(self):
-        self.calls.append(("list",))
-        return [dict(c) for c in self.clients]
-
-    def create_client(self, name, permissions=None):
-        self.calls.append(("create", name))
-        self.counter += 1
-        client_id = "new-id-{0}".format(self.counter)
-        row = {"clientId": client_id, "name": name, "permissions": list(permissions or [])}
-        if self.fail_create:
-            error = self.fail_create.pop(0)
-            if self.commit_failed_create:
-                self.clients.append(row)  # the server committed, the reply was lost
-            raise error
-        self.clients.append(row)
-        return dict(row, clientSecret="new-secret-{0}".format(self.counter))
-
-    def delete_client(self, client_id):
-        self.calls.append(("delete", client_id))
-        if self.fail_delete:
-            raise self.fail_delete
-        self.clients = [c for c in self.clients if c["clientId"] != client_id]
-
-    def writes(self):
-        return [c for c in self.calls if c[0] in ("create", "delete")]
-
-
-class Client(CamundaClient):
-    def __init__(self, console, **options):
-        self.now = [1000.0]
-        super(Client, self).__init__(dict({"cluster_api_url": "https://cluster.test"}, **options),
-                                     sleep=lambda s: self.now.__setitem__(0, self.now[0] + s), clock=lambda: self.now[0])
-        self.fake = console
-
-    def console(self, cluster_id):
-        assert cluster_id == CLUSTER
-        return self.fake
+@pytest.fixture(autouse=True)
+def fakes(monkeypatch):
+    fake_camunda.install(monkeypatch, mod)
 
 
 def gen(n, client_id=None, base=BASE):
@@ -94,7 +39,7 @@ def params(**overrides):
 
 
 def run(console, check_mode=False, **overrides):
-    result, warnings = mod.ensure(params(**overrides), Client(console), check_mode)
+    result, warnings = mod.ensure(params(**overrides), FakeCamunda(console=console, cluster_api_url="https://cluster.test"), check_mode)
     assert warnings == []
     return result
 
@@ -119,7 +64,7 @@ def test_first_run_creates_g1_and_returns_everything_servicenow_needs():
 
 def test_token_url_is_the_configured_one():
     console = FakeConsole()
-    result, _w = mod.ensure(params(), Client(console, oauth_url="https://mirror.test/oauth/token"), False)
+    result, _w = mod.ensure(params(), FakeCamunda(console=console, cluster_api_url="https://cluster.test", oauth_url="https://mirror.test/oauth/token"), False)
     assert result["token_url"] == "https://mirror.test/oauth/token"
 
 
@@ -291,47 +236,14 @@ def test_proof_uses_the_configured_token_url(monkeypatch):
 
 # ------------------------------------------------------------------------------------------------ Self-Managed
 
-class FakeKeycloak:
-    realm = "camunda-platform"
-
-    def __init__(self, clients=()):
-        self.clients = [dict(c) for c in clients]
-        self.calls = []
-
-    def list_clients(self, prefix=None):
-        self.calls.append(("list", prefix))
-        return [dict(c) for c in self.clients if not prefix or c["clientId"].startswith(prefix)]
-
-    def find_client(self, client_id):
-        return ([c for c in self.clients if c["clientId"] == client_id] or [None])[0]
-
-    def create_client(self, representation):
-        self.calls.append(("create", representation["clientId"], representation))
-        self.clients.append({"clientId": representation["clientId"], "id": "uuid-" + representation["clientId"]})
-        return "uuid-" + representation["clientId"]
-
-    def get_secret(self, uuid, client_id):
-        self.calls.append(("secret", uuid))
-        return "kc-secret-" + client_id
-
-    def delete_client(self, uuid, client_id):
-        self.calls.append(("delete", uuid))
-        self.clients = [c for c in self.clients if c["clientId"] != client_id]
-
-
-class SmClient(CamundaClient):
-    def __init__(self, keycloak):
-        super(SmClient, self).__init__({"deployment": "self_managed", "keycloak_url": "https://kc.test/auth",
-                                        "cluster_api_url": "https://camunda.test:8443/orchestration"})
-        self.fake = keycloak
-
-    def keycloak(self):
-        return self.fake
+def sm_client(keycloak):
+    return FakeCamunda(keycloak=keycloak, deployment="self_managed", keycloak_url="https://kc.test/auth",
+                       cluster_api_url="https://camunda.test:8443/orchestration")
 
 
 def test_sm_first_run_creates_a_confidential_client_with_the_audience_mapper():
     keycloak = FakeKeycloak()
-    result, _w = mod.ensure(params(cluster_id=None), SmClient(keycloak), False)
+    result, _w = mod.ensure(params(cluster_id=None), sm_client(keycloak), False)
     created = [c for c in keycloak.calls if c[0] == "create"][0][2]
     assert created["clientId"] == BASE + "-g1" and created["serviceAccountsEnabled"] is True
     assert created["protocolMappers"][0]["config"]["included.custom.audience"] == "orchestration-api"
@@ -343,14 +255,14 @@ def test_sm_first_run_creates_a_confidential_client_with_the_audience_mapper():
 
 def test_sm_trusted_pair_reads_the_secret_for_the_proof_but_does_not_hand_it_on():
     keycloak = FakeKeycloak([{"clientId": BASE + "-g1", "id": "u1"}])
-    result, _w = mod.ensure(params(cluster_id=None, held_client_id=BASE + "-g1"), SmClient(keycloak), False)
+    result, _w = mod.ensure(params(cluster_id=None, held_client_id=BASE + "-g1"), sm_client(keycloak), False)
     assert result["changed"] is False and "client_secret" not in result
     assert keycloak.calls == [("list", BASE + "-g"), ("secret", "u1")]
 
 
 def test_sm_absent():
     keycloak = FakeKeycloak([{"clientId": BASE + "-g1", "id": "u1"}])
-    result, _w = mod.ensure(params(cluster_id=None, state="absent"), SmClient(keycloak), False)
+    result, _w = mod.ensure(params(cluster_id=None, state="absent"), sm_client(keycloak), False)
     assert result["deleted"] == [BASE + "-g1"] and keycloak.clients == []
 
 

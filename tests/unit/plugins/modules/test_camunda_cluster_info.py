@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_cluster_info as mod
 
 CLUSTER = "6b6b3969-a65c-4bdd-905e-c29102eebded"
@@ -55,7 +56,7 @@ def test_rest_url_choices(sleeps):
     assert mod.rest_url_for(params(region="bru-2"), client(sleeps, cluster_api_url=None)) == \
         "https://bru-2.zeebe.camunda.io/" + CLUSTER
     assert mod.rest_url_for(params(cluster_rest_url="https://x.test/abc/"), client(sleeps)) == "https://x.test/abc"
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.rest_url_for(params(), client(sleeps, cluster_api_url=None))
     assert str(err.value) == "No region for cluster {0}; set region (for example bru-2) or cluster_rest_url".format(CLUSTER)
 
@@ -88,7 +89,7 @@ def test_401_says_the_credential_does_not_work(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     detail = "The bearer token was not issued to a client of cluster " + CLUSTER
     fake_http.add("GET", TOPO, status=401, json={"title": "Unauthorized", "detail": detail})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     message = str(err.value)
     assert message == ("Reading the topology of cluster {0} failed: Camunda cluster REST API GET /{0}/v2/topology on "
@@ -101,14 +102,14 @@ def test_401_says_the_credential_does_not_work(fake_http, sleeps):
 def test_old_version_is_refused(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, json=topology("8.5.3"))
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert str(err.value) == ("Cluster {0} on zeebe.test runs Camunda 8.5.3, below the minimum 8.6 of the ServiceNow "
                               "integration; upgrade the cluster or lower minimum_version".format(CLUSTER))
 
 
 def test_old_version_by_url_names_the_url():
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check_version("8.5.3", "8.6", "the cluster at https://zeebe.test/c1")
     assert str(err.value) == ("The cluster at https://zeebe.test/c1 runs Camunda 8.5.3, below the minimum 8.6 of the "
                               "ServiceNow integration; upgrade the cluster or lower minimum_version")
@@ -118,7 +119,7 @@ def test_cluster_without_v2_is_reported_by_its_v1_version(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, status=404, json={"title": "Not Found"})
     fake_http.add("GET", "/{0}/v1/topology".format(CLUSTER), json=topology("8.5.16"))
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert "runs Camunda 8.5.16, below the minimum 8.6" in str(err.value)
 
@@ -127,7 +128,7 @@ def test_unknown_cluster_404(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, status=404, json={"title": "Not Found", "detail": "Cluster not found in this region"})
     fake_http.add("GET", "/{0}/v1/topology".format(CLUSTER), status=404, json={"title": "Not Found"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert "HTTP 404" in str(err.value) and "Cluster not found in this region" in str(err.value)
 
@@ -136,7 +137,7 @@ def test_unreachable_cluster(fake_http, sleeps):
     import requests
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, exc=requests.exceptions.ConnectionError("Connection refused"))
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert "could not connect" in str(err.value) and "zeebe.test" in str(err.value)
     assert len(sleeps) == 4  # GET retried on connection errors, then a clear failure
@@ -145,7 +146,7 @@ def test_unreachable_cluster(fake_http, sleeps):
 def test_failure_without_cluster_id_names_the_call_and_host_once(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", "/base/v2/topology", status=403, json={"title": "Forbidden"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(cluster_id=None, cluster_rest_url="https://rest.test/base"), client(sleeps))
     assert str(err.value) == ("Reading the topology of the cluster failed: Camunda cluster REST API GET /base/v2/topology "
                               "on rest.test failed with HTTP 403: \"Forbidden\"; check the client's scopes and "
@@ -158,7 +159,7 @@ def test_404_hint_does_not_repeat_the_url(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, status=404, json={"title": "Not Found"})
     fake_http.add("GET", "/{0}/v1/topology".format(CLUSTER), status=404, json={"title": "Not Found"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert str(err.value) == ("Reading the topology of cluster {0} failed: Camunda cluster REST API GET /{0}/v2/topology "
                               "on zeebe.test failed with HTTP 404: \"Not Found\"; check the cluster id and the cluster "
@@ -168,7 +169,7 @@ def test_404_hint_does_not_repeat_the_url(fake_http, sleeps):
 def test_topology_that_is_no_object_names_the_url(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", json={"access_token": "ctok", "expires_in": 60})
     fake_http.add("GET", TOPO, json=["not", "an", "object"])
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.check(params(), client(sleeps))
     assert str(err.value) == ("The topology of cluster {0} at https://zeebe.test/{0} is not a JSON object; check that the "
                               "URL is the cluster REST API".format(CLUSTER))

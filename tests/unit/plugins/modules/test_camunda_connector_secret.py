@@ -7,54 +7,23 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient, CamundaError
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient
+from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_connector_secret as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers import fake_camunda
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_camunda import FakeCamunda, FakeConsole
 
-CLUSTER = "5c3e2e3c-1f1a-4c8e-9d7b-0a1b2c3d4e5f"
+CLUSTER = fake_camunda.CLUSTER
 OLD = "old-password-value"
 NEW = "new-password-value"
 
 
-class FakeConsole:
-    def __init__(self, secrets=None, conflict=False):
-        self.secrets = dict(secrets or {})
-        self.calls = []
-        self.conflict = conflict
-        self.transport = SimpleNamespace(policy=RetryPolicy())
-
-    def get_secrets(self):
-        self.calls.append(("GET",))
-        return dict(self.secrets)
-
-    def create_secret(self, name, value):
-        self.calls.append(("POST", name))
-        if self.conflict:
-            self.secrets[name] = "someone else's"
-            raise CamundaError("Creating connector secret {0!r} of cluster c1 failed: HTTP 409".format(name), status=409)
-        self.secrets[name] = value
-
-    def update_secret(self, name, value):
-        self.calls.append(("PUT", name))
-        self.secrets[name] = value
-
-    def delete_secret(self, name):
-        self.calls.append(("DELETE", name))
-        self.secrets.pop(name, None)
-
-
-class Client(CamundaClient):
-    def __init__(self, console, deployment="saas"):
-        super(Client, self).__init__({"deployment": deployment})
-        self.fake = console
-
-    def console(self, cluster_id):
-        assert cluster_id == CLUSTER
-        return self.fake
+@pytest.fixture(autouse=True)
+def fakes(monkeypatch):
+    fake_camunda.install(monkeypatch, mod)
 
 
 def params(**overrides):
@@ -68,7 +37,7 @@ BOTH = [{"name": "snUser", "value": "integration"}, {"name": "snPwd", "value": N
 
 def test_create_both_with_one_read():
     console = FakeConsole()
-    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    result = mod.ensure_secrets(params(secrets=BOTH), FakeCamunda(console=console), False)
     assert console.calls == [("GET",), ("POST", "snUser"), ("POST", "snPwd")]
     assert result == {"changed": True,
                       "secrets": [{"name": "snUser", "result": "created"}, {"name": "snPwd", "result": "created"}],
@@ -77,16 +46,16 @@ def test_create_both_with_one_read():
 
 
 def test_equal_values_are_left_alone():
-    console = FakeConsole({"snUser": "integration", "snPwd": NEW})
-    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    console = FakeConsole(secrets={"snUser": "integration", "snPwd": NEW})
+    result = mod.ensure_secrets(params(secrets=BOTH), FakeCamunda(console=console), False)
     assert console.calls == [("GET",)]
     assert result["changed"] is False
     assert result["secrets"] == [{"name": "snUser", "result": "unchanged"}, {"name": "snPwd", "result": "unchanged"}]
 
 
 def test_drifted_value_is_put_and_never_shown():
-    console = FakeConsole({"snUser": "integration", "snPwd": OLD})
-    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), False)
+    console = FakeConsole(secrets={"snUser": "integration", "snPwd": OLD})
+    result = mod.ensure_secrets(params(secrets=BOTH), FakeCamunda(console=console), False)
     assert console.calls == [("GET",), ("PUT", "snPwd")]
     assert result["secrets"][1] == {"name": "snPwd", "result": "updated"}
     assert result["diff"]["before"]["snPwd"] == "******** (current value, hidden)"
@@ -96,8 +65,8 @@ def test_drifted_value_is_put_and_never_shown():
 
 
 def test_check_mode_reads_only():
-    console = FakeConsole({"snPwd": OLD})
-    result = mod.ensure_secrets(params(secrets=BOTH), Client(console), True)
+    console = FakeConsole(secrets={"snPwd": OLD})
+    result = mod.ensure_secrets(params(secrets=BOTH), FakeCamunda(console=console), True)
     assert console.calls == [("GET",)]
     assert result["changed"] is True
     assert [s["result"] for s in result["secrets"]] == ["created", "updated"]
@@ -105,25 +74,25 @@ def test_check_mode_reads_only():
 
 def test_single_name_and_value():
     console = FakeConsole()
-    result = mod.ensure_secrets(params(name="snUser", value="integration"), Client(console), False)
+    result = mod.ensure_secrets(params(name="snUser", value="integration"), FakeCamunda(console=console), False)
     assert result["secrets"] == [{"name": "snUser", "result": "created"}]
 
 
 def test_conflict_on_create_is_written_with_put():
     console = FakeConsole(conflict=True)
-    mod.ensure_secrets(params(name="snPwd", value=NEW), Client(console), False)
+    mod.ensure_secrets(params(name="snPwd", value=NEW), FakeCamunda(console=console), False)
     assert console.calls == [("GET",), ("POST", "snPwd"), ("PUT", "snPwd")]
     assert console.secrets == {"snPwd": NEW}
 
 
 def test_absent_twice():
-    console = FakeConsole({"snUser": "integration", "snPwd": OLD, "other": "x"})
+    console = FakeConsole(secrets={"snUser": "integration", "snPwd": OLD, "other": "x"})
     p = params(secrets=[{"name": "snUser", "value": None}, {"name": "snPwd", "value": None}], state="absent")
-    result = mod.ensure_secrets(p, Client(console), False)
+    result = mod.ensure_secrets(p, FakeCamunda(console=console), False)
     assert result["changed"] is True and console.secrets == {"other": "x"}
     assert [s["result"] for s in result["secrets"]] == ["deleted", "deleted"]
     assert result["diff"] == {"before": {"snUser": "********", "snPwd": "********"}, "after": {}}
-    again = mod.ensure_secrets(p, Client(console), False)
+    again = mod.ensure_secrets(p, FakeCamunda(console=console), False)
     assert again["changed"] is False and [s["result"] for s in again["secrets"]] == ["absent", "absent"]
 
 
@@ -135,7 +104,7 @@ def test_absent_twice():
 def test_invalid_names_fail_before_any_request(name, reason):
     console = FakeConsole()
     with pytest.raises(CamundaError) as err:
-        mod.ensure_secrets(params(name=name, value=NEW), Client(console), False)
+        mod.ensure_secrets(params(name=name, value=NEW), FakeCamunda(console=console), False)
     assert reason in str(err.value)
     assert str(err.value).startswith("Invalid connector secrets, nothing was sent: ")
     assert console.calls == []
@@ -146,7 +115,7 @@ def test_missing_value_and_duplicates_are_reported_together():
     console = FakeConsole()
     with pytest.raises(CamundaError) as err:
         mod.ensure_secrets(params(secrets=[{"name": "snUser", "value": None}, {"name": "snUser", "value": "a"}]),
-                           Client(console), False)
+                           FakeCamunda(console=console), False)
     assert str(err.value) == ("Invalid connector secrets, nothing was sent: connector secret 'snUser' has no value (value "
                               "is required with state=present); connector secret 'snUser' is given twice")
     assert console.calls == []
@@ -155,7 +124,7 @@ def test_missing_value_and_duplicates_are_reported_together():
 def test_self_managed_says_what_to_do_instead():
     console = FakeConsole()
     with pytest.raises(CamundaError) as err:
-        mod.ensure_secrets(params(secrets=BOTH), Client(console, deployment="self_managed"), False)
+        mod.ensure_secrets(params(secrets=BOTH), FakeCamunda(console=console, deployment="self_managed"), False)
     message = str(err.value)
     assert message.startswith("Camunda Self-Managed has no connector secret API: connector secrets are environment "
                               "variables of the connectors runtime, so set SECRET_snUser, SECRET_snPwd")
@@ -218,7 +187,7 @@ def test_a_rejected_create_is_not_retried(fake_http, sleeps):
 def test_an_empty_value_is_refused_before_any_request(value):
     console = FakeConsole()
     with pytest.raises(CamundaError) as err:
-        mod.ensure_secrets(params(name="snPwd", value=value), Client(console), False)
+        mod.ensure_secrets(params(name="snPwd", value=value), FakeCamunda(console=console), False)
     assert str(err.value) == ("Invalid connector secrets, nothing was sent: connector secret 'snPwd' has an empty value "
                               "(the connectors would read an empty credential)")
     assert console.calls == []

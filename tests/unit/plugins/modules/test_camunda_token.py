@@ -9,6 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_token as mod
 
 NOW = 1767323045.0
@@ -56,7 +57,7 @@ def test_self_managed_without_client_is_the_keycloak_admin_token(fake_http, slee
 
 def test_wrong_credentials_fail_once_without_the_secret(fake_http, sleeps):
     fake_http.add("POST", "/oauth/token", status=401, json={"error": "access_denied", "error_description": "Unauthorized"})
-    with pytest.raises(cm.CamundaError) as err:
+    with pytest.raises(errors.CamundaError) as err:
         mod.fetch(params(), client(sleeps))
     assert len(fake_http.calls) == 1 and sleeps == []
     assert "org-secret" not in str(err.value)

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import runner
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_client_credential as credential
@@ -37,9 +37,9 @@ def camunda(**extra):
 
 
 def user_error(work):
-    with pytest.raises(runner.USER_ERRORS) as err:
+    with pytest.raises(errors.USER_ERRORS) as err:
         work()
-    text = runner.fail_json_kwargs(err.value)["msg"]
+    text = errors.fail_json_kwargs(err.value)["msg"]
     assert_one_sentence(text)
     return text
 

@@ -19,7 +19,7 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.camunda.servicenow.plugins.module_utils import runner
+from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import (
@@ -36,6 +36,7 @@ from ansible_collections.camunda.servicenow.plugins.modules import (
     servicenow_spoke_info,
 )
 from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_http import FakeAnswer
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import FakeModule
 
 SN_MODULES = [servicenow_connection_alias, servicenow_credential, servicenow_oauth_profile,
               servicenow_oauth_profile_info, servicenow_spoke, servicenow_spoke_info]
@@ -113,20 +114,10 @@ def module_params(mod, monkeypatch, params):
     return result.validated_parameters
 
 
-class Module:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-        self.warnings = []
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-
 def fail_text(exc):
     """What the module would send back for ``exc`` (fail_json's keyword arguments)."""
-    assert isinstance(exc, runner.USER_ERRORS), repr(exc)
-    return runner.fail_json_kwargs(exc)
+    assert isinstance(exc, errors.USER_ERRORS), repr(exc)
+    return errors.fail_json_kwargs(exc)
 
 
 # -- the echoing server -------------------------------------------------------------------------------------------
@@ -188,7 +179,7 @@ def sn_prepare(mod, monkeypatch, auth, check_mode=False, **extra):
     instance.update(SN_AUTH[auth])
     params = dict(SN_PARAMS[mod], instance=instance)
     params.update(extra)
-    module = Module(module_params(mod, monkeypatch, params), check_mode)
+    module = FakeModule(module_params(mod, monkeypatch, params), check_mode)
 
     def go():
         client = ServiceNowClient(module, sleep=lambda s: None)
@@ -358,7 +349,7 @@ CAMUNDA_PARAMS = {
 def camunda_prepare(mod, monkeypatch, options, check_mode=False, **extra):
     params = dict(CAMUNDA_PARAMS[mod], camunda=options)
     params.update(extra)
-    module = Module(module_params(mod, monkeypatch, params), check_mode)
+    module = FakeModule(module_params(mod, monkeypatch, params), check_mode)
 
     def go():
         client = CamundaClient(module.params["camunda"], sleep=lambda s: None, clock=lambda: 1000.0)

@@ -10,8 +10,8 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_connection_alias as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import HOST, FakeInstance, FakeModule
 
-HOST = "sn.example.test"
 SCOPE_ID = "a" * 32
 ALIAS_ID = "b" * 32
 CRED_ID = "c" * 32
@@ -21,61 +21,10 @@ BASE = "/6b6b3969-a65c-4bdd-905e-c29102eebded"
 URL = "https://lhr-1.zeebe.camunda.io" + BASE
 
 
-class FakeClient:
-    """Rows per table; every read returns ALL rows of the table (an instance that ignored the query), so the
-    module's exact matching in Python is what is tested."""
-
-    host = HOST
-
-    def __init__(self, tables, rewrite=None):
-        self.tables = dict((k, [dict(r) for r in v]) for k, v in tables.items())
-        self.calls = []
-        self.rewrite = rewrite or {}
-
-    def batch_get(self, requests):
-        self.calls.append(("BATCH", tuple(r["table"] for r in requests)))
-        return [[dict(r) for r in self.tables.get(r["table"], [])] for r in requests]
-
-    def create(self, table, payload):
-        self.calls.append(("POST", table, dict(payload)))
-        row = dict((k, records.normalize(v)) for k, v in payload.items())
-        row.update(sys_id="f" * 32, **self.rewrite)
-        self.tables.setdefault(table, []).append(row)
-        return dict(row)
-
-    def update(self, table, sys_id, payload):
-        self.calls.append(("PATCH", table, sys_id, dict(payload)))
-        row = [r for r in self.tables[table] if r["sys_id"] == sys_id][0]
-        row.update((k, records.normalize(v)) for k, v in payload.items())
-        row.update(self.rewrite)
-        return dict(row)
-
-    def delete(self, table, sys_id):
-        self.calls.append(("DELETE", table, sys_id))
-        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
-        return True
-
-    def get_records(self, table, query=None, fields=None, limit=10):
-        self.calls.append(("GET", table, query))
-        return [dict(r) for r in self.tables.get(table, [])]
-
-    def apply_plan(self, table, the_plan, check_mode, fields=None, what="record", lookup=None):
-        """What ServiceNowClient.apply_plan does, on this fake's create/update/delete (lookup kept for tests)."""
-        self.lookup = lookup
-        sys_id = (the_plan.current or {}).get("sys_id")
-        return records.apply_plan(the_plan, check_mode, create=lambda payload: self.create(table, payload),
-                                  update=lambda payload: self.update(table, sys_id, payload),
-                                  delete=lambda: self.delete(table, sys_id), what=what, service="ServiceNow",
-                                  fields=fields)
-
-    def writes(self):
-        return [c for c in self.calls if c[0] not in ("BATCH", "GET")]
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
+def instance(tables, rewrite=None):
+    """The shared fake; every read returns ALL rows of the table (an instance that ignored the query), so the
+    module's exact matching in Python is what is tested. A created record gets sys_id fff...f."""
+    return FakeInstance(tables, ignore_queries=True, sys_id="f" * 32, rewrite=rewrite)
 
 
 def params(**overrides):
@@ -158,7 +107,7 @@ def test_desired_connection_matches_documented_values():
     ([alias_row(sys_scope="global")], None, "does not belong to the application x_camun_camunda (its scope is global)"),
 ])
 def test_alias_problems_fail_clearly_without_writing(alias, scope, message):
-    client = FakeClient(tables(alias=alias, scope=scope))
+    client = instance(tables(alias=alias, scope=scope))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert message in str(err.value)
@@ -168,7 +117,7 @@ def test_alias_problems_fail_clearly_without_writing(alias, scope, message):
 # -- credential ------------------------------------------------------------------------------------------------
 
 def test_missing_credential_is_named():
-    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection 2")]))
+    client = instance(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection 2")]))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert str(err.value) == ("The credential Camunda Connection was not found in discovery_credentials on "
@@ -177,8 +126,8 @@ def test_missing_credential_is_named():
 
 
 def test_duplicate_credential_names_fail():
-    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection"),
-                                            dict(sys_id="9" * 32, name="Camunda Connection")]))
+    client = instance(tables(credentials=[dict(sys_id=CRED_ID, name="Camunda Connection"),
+                                          dict(sys_id="9" * 32, name="Camunda Connection")]))
     with pytest.raises(records.RecordError) as err:
         run(client)
     # The shared duplicate sentence; run_module(where=<host>) names the instance in it, as for every module.
@@ -190,7 +139,7 @@ def test_duplicate_credential_names_fail():
 
 
 def test_duplicate_aliases_fail_with_the_shared_sentence():
-    client = FakeClient(tables(alias=[alias_row(), alias_row(sys_id="9" * 32)]))
+    client = instance(tables(alias=[alias_row(), alias_row(sys_id="9" * 32)]))
     with pytest.raises(records.RecordError) as err:
         run(client)
     assert str(err.value.locate(HOST)) == (
@@ -201,7 +150,7 @@ def test_duplicate_aliases_fail_with_the_shared_sentence():
 
 
 def test_duplicate_connection_names_fail_with_the_shared_sentence():
-    client = FakeClient(tables(connections=[conn_row(), conn_row(sys_id=OTHER_ID)]))
+    client = instance(tables(connections=[conn_row(), conn_row(sys_id=OTHER_ID)]))
     with pytest.raises(records.RecordError) as err:
         run(client, state="absent")
     assert str(err.value.locate(HOST)).startswith(
@@ -211,7 +160,7 @@ def test_duplicate_connection_names_fail_with_the_shared_sentence():
 
 
 def test_a_business_rule_changing_a_value_names_the_connection_and_service():
-    client = FakeClient(tables(), rewrite={"protocol": "http"})
+    client = instance(tables(), rewrite={"protocol": "http"})
     with pytest.raises(records.RecordError) as err:
         run(client)
     assert str(err.value.locate(HOST)) == (
@@ -221,7 +170,7 @@ def test_a_business_rule_changing_a_value_names_the_connection_and_service():
 
 
 def test_credential_by_sys_id():
-    client = FakeClient(tables(credentials=[dict(sys_id=CRED_ID, name="Other name")]))
+    client = instance(tables(credentials=[dict(sys_id=CRED_ID, name="Other name")]))
     result = run(client, credential=CRED_ID)
     assert client.calls[1][2]["credential"] == CRED_ID
     assert result["action"] == "create"
@@ -230,7 +179,7 @@ def test_credential_by_sys_id():
 # -- create / none / update / delete ----------------------------------------------------------------------------
 
 def test_create_then_nothing_changes():
-    client = FakeClient(tables())
+    client = instance(tables())
     result = run(client)
     assert result["changed"] is True and result["action"] == "create"
     expected = conn_row()
@@ -239,15 +188,16 @@ def test_create_then_nothing_changes():
     assert result["connection"]["connection_url"] == URL
     assert result["diff"]["before"] == {} and result["diff"]["after"]["host"] == "lhr-1.zeebe.camunda.io"
 
-    again = FakeClient(client.tables)
+    again = instance(client.tables)
     second = run(again)
     assert second["changed"] is False and second["action"] == "none"
-    assert again.calls == [("BATCH", ("sys_alias", "sys_scope", "http_connection", "discovery_credentials"))]
+    assert len(again.calls) == 1
+    assert again.batch_tables() == [("sys_alias", "sys_scope", "http_connection", "discovery_credentials")]
     assert second["connection"]["sys_id"] == "f" * 32
 
 
 def test_check_mode_writes_nothing_and_predicts():
-    client = FakeClient(tables())
+    client = instance(tables())
     result = run(client, check_mode=True)
     assert result["changed"] is True and result["action"] == "create"
     assert client.writes() == []
@@ -255,7 +205,7 @@ def test_check_mode_writes_nothing_and_predicts():
 
 
 def test_omitted_port_is_not_managed_and_a_given_port_is():
-    client = FakeClient(tables(connections=[conn_row(port="0")]))
+    client = instance(tables(connections=[conn_row(port="0")]))
     assert run(client)["action"] == "none"
     result = run(client, port=8443)
     assert client.writes() == [("PATCH", "http_connection", CONN_ID, {
@@ -264,8 +214,8 @@ def test_omitted_port_is_not_managed_and_a_given_port_is():
 
 
 def test_drift_fixes_exactly_the_field():
-    client = FakeClient(tables(connections=[conn_row(host="bru-2.zeebe.camunda.io",
-                                                     connection_url="https://bru-2.zeebe.camunda.io" + BASE)]))
+    client = instance(tables(connections=[conn_row(host="bru-2.zeebe.camunda.io",
+                                                   connection_url="https://bru-2.zeebe.camunda.io" + BASE)]))
     result = run(client)
     assert client.writes() == [("PATCH", "http_connection", CONN_ID,
                                 {"host": "lhr-1.zeebe.camunda.io", "connection_url": URL})]
@@ -275,28 +225,29 @@ def test_drift_fixes_exactly_the_field():
 
 
 def test_business_rule_changing_a_value_fails():
-    client = FakeClient(tables(), rewrite={"protocol": "http"})
+    client = instance(tables(), rewrite={"protocol": "http"})
     with pytest.raises(records.RecordError) as err:
         run(client)
     assert "protocol is 'http', not the 'https' asked for" in str(err.value)
 
 
 def test_absent_deletes_then_is_a_no_op():
-    client = FakeClient(tables(connections=[conn_row()]))
+    client = instance(tables(connections=[conn_row()]))
     result = run(client, state="absent")
     assert result["changed"] is True and result["action"] == "delete"
     assert client.writes() == [("DELETE", "http_connection", CONN_ID)]
     expected_before = dict(conn_row())
     del expected_before["sys_id"]
     assert result["diff"] == {"before": expected_before, "after": {}}
-    again = FakeClient(client.tables)
+    again = instance(client.tables)
     second = run(again, state="absent")
     assert second["changed"] is False and again.writes() == []
-    assert again.calls == [("BATCH", ("sys_alias", "sys_scope", "http_connection"))]
+    assert len(again.calls) == 1
+    assert again.batch_tables() == [("sys_alias", "sys_scope", "http_connection")]
 
 
 def test_absent_in_check_mode_deletes_nothing():
-    client = FakeClient(tables(connections=[conn_row()]))
+    client = instance(tables(connections=[conn_row()]))
     result = run(client, state="absent", check_mode=True)
     assert result["changed"] is True and client.writes() == []
     assert result["diff"]["before"]["name"] == "Camunda API Connection"
@@ -304,7 +255,7 @@ def test_absent_in_check_mode_deletes_nothing():
 
 
 def test_absent_never_touches_another_connection_or_the_alias():
-    client = FakeClient(tables(connections=[conn_row(name="Other", sys_id=OTHER_ID)]))
+    client = instance(tables(connections=[conn_row(name="Other", sys_id=OTHER_ID)]))
     result = run(client, state="absent")
     assert result["changed"] is False and client.writes() == []
 
@@ -312,7 +263,7 @@ def test_absent_never_touches_another_connection_or_the_alias():
 # -- one active connection -------------------------------------------------------------------------------------
 
 def test_adopt_updates_the_alias_existing_active_connection():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client)
     assert client.writes() == [("PATCH", "http_connection", OTHER_ID, {"name": "Camunda API Connection"})]
     assert result["action"] == "update"
@@ -322,7 +273,7 @@ def test_adopt_updates_the_alias_existing_active_connection():
 def test_conflict_fails_explaining(conflict):
     other = conn_row(sys_id=OTHER_ID, name="Old Camunda")
     connections = [other, conn_row(active="false")] if conflict == "adopt" else [other]
-    client = FakeClient(tables(connections=connections))
+    client = instance(tables(connections=connections))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client, conflict=conflict)
     message = str(err.value)
@@ -333,14 +284,14 @@ def test_conflict_fails_explaining(conflict):
 
 
 def test_two_active_others_are_not_adopted():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="A"), conn_row(sys_id="9" * 32, name="B")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="A"), conn_row(sys_id="9" * 32, name="B")]))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert "they are ambiguous" in str(err.value)
 
 
 def test_deactivate_other_then_create():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client, conflict="deactivate")
     writes = client.writes()
     assert writes[0] == ("PATCH", "http_connection", OTHER_ID, {"active": "false"})
@@ -349,28 +300,28 @@ def test_deactivate_other_then_create():
 
 
 def test_deactivate_in_check_mode_writes_nothing():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client, conflict="deactivate", check_mode=True)
     assert client.writes() == [] and result["changed"] is True and result["deactivated"] == [OTHER_ID]
 
 
 def test_multiple_connections_alias_adds_a_second():
-    client = FakeClient(tables(alias=[alias_row(multiple_connections="true")],
-                               connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    client = instance(tables(alias=[alias_row(multiple_connections="true")],
+                             connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client, conflict="fail")
     assert result["action"] == "create"
     assert [w[0] for w in client.writes()] == ["POST"]
 
 
 def test_inactive_connection_never_conflicts():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda")]))
     result = run(client, active=False, conflict="fail")
     assert result["action"] == "create"
     assert client.writes()[0][2]["active"] == "false"
 
 
 def test_named_connection_on_another_alias_fails():
-    client = FakeClient(tables(connections=[conn_row(connection_alias="9" * 32)]))
+    client = instance(tables(connections=[conn_row(connection_alias="9" * 32)]))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert "is attached to another alias (%s), not x_camun_camunda.Camunda" % ("9" * 32) in str(err.value)
@@ -417,7 +368,7 @@ NAME_EMPTY = ("The connection name is empty; give the connection's name in name 
      "near-duplicate of 'Camunda API Connection'; remove them, nothing was written."),
 ])
 def test_bad_inputs_are_refused_before_any_request(overrides, message):
-    client = FakeClient(tables())
+    client = instance(tables())
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client, **overrides)
     assert str(err.value) == message
@@ -427,7 +378,7 @@ def test_bad_inputs_are_refused_before_any_request(overrides, message):
 # -- conflict=adopt never takes over another integration silently ---------------------------------------------------
 
 def test_adopt_warns_naming_the_renamed_connection():
-    client = FakeClient(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda", host="bru-2.zeebe.camunda.io")]))
+    client = instance(tables(connections=[conn_row(sys_id=OTHER_ID, name="Old Camunda", host="bru-2.zeebe.camunda.io")]))
     result = run(client)
     assert result["action"] == "update"
     assert client.warnings == [
@@ -439,7 +390,7 @@ def test_adopt_warns_naming_the_renamed_connection():
 def test_adopt_refuses_a_connection_of_another_credential_and_cluster():
     other = conn_row(sys_id=OTHER_ID, name="Payments Camunda", credential="9" * 32, host="bru-2.zeebe.camunda.io",
                      base_path="/other", connection_url="https://bru-2.zeebe.camunda.io/other")
-    client = FakeClient(tables(connections=[other]))
+    client = instance(tables(connections=[other]))
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert str(err.value) == (
@@ -452,7 +403,7 @@ def test_adopt_refuses_a_connection_of_another_credential_and_cluster():
 
 
 def test_no_warning_when_the_named_connection_is_managed():
-    client = FakeClient(tables(connections=[conn_row()]))
+    client = instance(tables(connections=[conn_row()]))
     result = run(client)
     assert result["changed"] is False and client.warnings == [] and client.writes() == []
 
@@ -460,11 +411,11 @@ def test_no_warning_when_the_named_connection_is_managed():
 # -- a create whose answer is lost is found again, not duplicated ---------------------------------------------------
 
 def test_lookup_finds_the_connection_by_its_exact_name():
-    client = FakeClient(tables())
+    client = instance(tables())
     run(client)
     assert client.writes()[0][0:2] == ("POST", "http_connection")
     client.tables["http_connection"].append(conn_row(sys_id="9" * 32, name="Camunda API Connection 2"))
-    found = client.lookup()
+    found = client.lookups[-1]()
     assert found["sys_id"] == "f" * 32
 
 
@@ -496,7 +447,7 @@ def test_lost_create_reply_is_absorbed_by_the_real_client(fake_http, sleeps):
 
 @pytest.mark.parametrize("option,value", [("name", "['Camunda', 'API']"), ("credential", "{'name': 'x'}")])
 def test_a_list_or_dict_turned_into_text_is_refused(option, value):
-    client = FakeClient(tables())
+    client = instance(tables())
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client, **{option: value})
     assert str(err.value) == ("The %s option is %s, which looks like a list or a dictionary that Ansible turned into "
@@ -505,7 +456,7 @@ def test_a_list_or_dict_turned_into_text_is_refused(option, value):
 
 
 def test_alias_not_found_names_the_account_and_its_roles():
-    client = FakeClient(tables(alias=[]))
+    client = instance(tables(alias=[]))
     with pytest.raises(mod.ConnectionAliasError) as err:
         mod.run(FakeModule(params(instance=dict(host="https://" + HOST, username="oauth.admin"))), client)
     assert str(err.value) == (

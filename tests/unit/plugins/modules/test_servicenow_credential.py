@@ -9,65 +9,16 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
-from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_credential as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import HOST, FakeInstance, FakeModule
 
-HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
 PROFILE_ID = "f" * 32
 CRED_ID = "d" * 32
 
 
-class FakeInstance:
-    # The real one: it calls this fake's create/update/delete.
-    apply_plan = ServiceNowClient.apply_plan
-    base_url = "https://" + HOST
-    host = HOST
-
-    """In-memory tables; ``ignore_queries`` returns every row (an instance that drops unknown query fields)."""
-
-    def __init__(self, tables=None, ignore_queries=False, rewrite=None):
-        self.tables = dict((k, [dict(r) for r in v]) for k, v in (tables or {}).items())
-        self.calls = []
-        self.ignore_queries = ignore_queries
-        self.rewrite = rewrite or {}
-        self.lookups = []
-
-    def _select(self, table, query, fields, limit):
-        rows = self.tables.get(table, [])
-        if not self.ignore_queries:
-            alternatives = [alt.split("=", 1) for alt in query.split("^OR")]
-            rows = [r for r in rows if any(r.get(f) == v for f, v in alternatives)]
-        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
-
-    def get_records(self, table, query, fields, limit):
-        self.calls.append(("GET", table, query))
-        return self._select(table, query, fields, limit)
-
-    def batch_get(self, requests):
-        self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
-        return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
-
-    def create(self, table, payload, fields=None, lookup=None):
-        self.calls.append(("POST", table, dict(payload)))
-        self.lookups.append(lookup)
-        row = dict((k, records.normalize(v)) for k, v in payload.items())
-        row.update(sys_id="1" * 32, **self.rewrite)
-        self.tables.setdefault(table, []).append(row)
-        return dict(row)
-
-    def update(self, table, sys_id, payload, fields=None):
-        self.calls.append(("PATCH", table, sys_id, dict(payload)))
-        row = [r for r in self.tables[table] if r["sys_id"] == sys_id][0]
-        row.update((k, records.normalize(v)) for k, v in payload.items())
-        row.update(self.rewrite)
-        return dict(row)
-
-    def delete(self, table, sys_id):
-        self.calls.append(("DELETE", table, sys_id))
-        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
-
-    def writes(self):
-        return [c for c in self.calls if c[0] in ("POST", "PATCH", "DELETE")]
+def instance(tables=None, **kwargs):
+    """The shared fake instance; a created record gets sys_id 111...1."""
+    return FakeInstance(tables, sys_id="1" * 32, **kwargs)
 
 
 def params(**overrides):
@@ -91,7 +42,7 @@ def cred_row(**overrides):
 
 
 def in_place(**kwargs):
-    return FakeInstance(dict(oauth_entity_profile=[profile_row()], oauth_2_0_credentials=[cred_row()]), **kwargs)
+    return instance(dict(oauth_entity_profile=[profile_row()], oauth_2_0_credentials=[cred_row()]), **kwargs)
 
 
 def test_argument_spec_defaults_are_the_documented_values():
@@ -126,20 +77,10 @@ def test_a_case_variant_profile_is_refused_not_adopted():
         "exact name".format(PROFILE_ID))
 
 
-class FoldingInstance(FakeInstance):
-    """An instance that compares query values case-insensitively."""
-
-    def _select(self, table, query, fields, limit):
-        alternatives = [alt.split("=", 1) for alt in query.split("^OR")]
-        rows = [r for r in self.tables.get(table, [])
-                if any((r.get(f) or "").lower() == v.lower() for f, v in alternatives)]
-        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
-
-
 @pytest.mark.parametrize("state", ["present", "absent"])
 def test_a_case_variant_credential_is_neither_adopted_nor_duplicated(state):
-    fake = FoldingInstance(dict(oauth_entity_profile=[profile_row()],
-                                oauth_2_0_credentials=[cred_row(name="camunda connection")]))
+    fake = instance(dict(oauth_entity_profile=[profile_row()],
+                         oauth_2_0_credentials=[cred_row(name="camunda connection")]), fold_case=True)
     ensure = mod.ensure_present if state == "present" else mod.ensure_absent
     with pytest.raises(records.RecordError) as err:
         ensure(fake, params(state=state), False, HOST)
@@ -163,7 +104,7 @@ def test_duplicate_profile_names_are_an_error_naming_both():
 
 
 def test_create():
-    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    fake = instance(dict(oauth_entity_profile=[profile_row()]))
     result = mod.ensure_present(fake, params(), False, HOST)
     assert fake.calls[0] == ("BATCH", (("oauth_2_0_credentials", "name=Camunda Connection"),
                                        ("oauth_entity_profile", "name=Camunda OAuth default_profile")))
@@ -200,14 +141,14 @@ def test_drift_patches_exactly_the_drifted_fields():
 
 
 def test_check_mode_writes_nothing():
-    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    fake = instance(dict(oauth_entity_profile=[profile_row()]))
     result = mod.ensure_present(fake, params(), True, HOST)
     assert fake.writes() == [] and result["changed"] is True
     assert result["record"]["sys_id"] is None and result["record"]["oauth_entity_profile"] == PROFILE_ID
 
 
 def test_missing_profile_fails_before_any_write():
-    fake = FakeInstance()
+    fake = instance()
     with pytest.raises(mod.CredentialError):
         mod.ensure_present(fake, params(), False, HOST)
     assert fake.writes() == []
@@ -226,7 +167,7 @@ def test_duplicate_credentials_are_an_error():
 
 
 def test_a_business_rule_changing_a_value_is_reported():
-    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]), rewrite=dict(applies_to="specific"))
+    fake = instance(dict(oauth_entity_profile=[profile_row()]), rewrite=dict(applies_to="specific"))
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert "applies_to is 'specific', not the 'all' asked for" in str(err.value)
@@ -250,7 +191,7 @@ def test_absent_in_check_mode_writes_nothing():
 
 
 def test_the_post_carries_a_lookup_that_finds_the_credential_again():
-    fake = FakeInstance(dict(oauth_entity_profile=[profile_row()]))
+    fake = instance(dict(oauth_entity_profile=[profile_row()]))
     mod.ensure_present(fake, params(), False, HOST)
     (lookup,) = fake.lookups
     assert lookup()["sys_id"] == "1" * 32
@@ -258,14 +199,8 @@ def test_the_post_carries_a_lookup_that_finds_the_credential_again():
     assert lookup() is None
 
 
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-
-
 def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
-    fake = FakeInstance()
+    fake = instance()
     with pytest.raises(mod.CredentialError) as err:
         mod.run(FakeModule(params()), fake)
     assert "not found on sn.example.test;" in str(err.value)

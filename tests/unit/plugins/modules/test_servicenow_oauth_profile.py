@@ -11,103 +11,29 @@ import json
 import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
-from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import HOST, FakeInstance, FakeModule
 
-HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
 SECRET = "s3cr3t-Value-42"
 SCRIPT_ID = "a" * 32
 ENTITY_ID = "e" * 32
 PROFILE_ID = "f" * 32
 
 
-class FakeInstance:
-    # The real one: it calls this fake's create/update/delete.
-    apply_plan = ServiceNowClient.apply_plan
-    base_url = "https://" + HOST
-    host = HOST
+def default_profile_rule(grant=None):
+    """The instance's rule: a new third-party provider gets ``<name> default_profile`` (servicenow-api.md §2.2)."""
+    def on_create(fake, table, row):
+        if table == "oauth_entity":
+            fake.tables.setdefault("oauth_entity_profile", []).append(dict(
+                sys_id="{0:x}".format(fake.counter + 100).rjust(32, "0"), name=row["name"] + " default_profile",
+                oauth_entity=row["sys_id"], default="true", grant_type=grant or row["default_grant_type"]))
+    return on_create
 
-    def add_secret(self, value):
-        self.secrets_registered = getattr(self, "secrets_registered", []) + [value]
 
-    """A tiny in-memory ServiceNow: tables of rows, encoded queries with ``=``, ``^`` and ``^OR`` and one level of
-    dot-walk, every call recorded. ``ignore_queries`` makes it behave like an instance that drops unknown query
-    fields (every row of the table comes back)."""
-
-    def __init__(self, tables=None, auto_profile=True, auto_grant=None, ignore_queries=False, rewrite=None):
-        self.tables = dict((k, [dict(r) for r in v]) for k, v in (tables or {}).items())
-        self.calls = []
-        self.auto_profile = auto_profile
-        self.auto_grant = auto_grant
-        self.ignore_queries = ignore_queries
-        self.rewrite = rewrite or {}
-        self.counter = 0
-        self.lookups = []
-
-    # -- query evaluation -------------------------------------------------------------------------------------
-    def _value(self, row, field):
-        if "." in field:
-            ref_field, sub = field.split(".", 1)
-            target = {"oauth_entity": "oauth_entity", "sys_scope": "sys_scope"}.get(ref_field)
-            for other in self.tables.get(target, []):
-                if other.get("sys_id") == row.get(ref_field):
-                    return other.get(sub)
-            return None
-        return row.get(field)
-
-    def _match(self, row, query):
-        for part in query.split("^"):
-            alternatives = part.split("|")
-            if not any(self._value(row, alt.split("=", 1)[0]) == alt.split("=", 1)[1] for alt in alternatives):
-                return False
-        return True
-
-    def _select(self, table, query, fields, limit):
-        rows = self.tables.get(table, [])
-        if not self.ignore_queries:
-            query = query.replace("^OR", "|")
-            rows = [r for r in rows if self._match(r, query)]
-        return [dict((f, r.get(f, "")) for f in fields) for r in rows[:limit]]
-
-    # -- the ServiceNowClient surface the modules use ------------------------------------------------------------
-    def get_records(self, table, query, fields, limit):
-        self.calls.append(("GET", table, query))
-        return self._select(table, query, fields, limit)
-
-    def batch_get(self, requests):
-        self.calls.append(("BATCH", tuple((r["table"], r["query"]) for r in requests)))
-        return [self._select(r["table"], r["query"], r["fields"], r["limit"]) for r in requests]
-
-    def create(self, table, payload, fields=None, lookup=None):
-        self.calls.append(("POST", table, dict(payload)))
-        self.lookups.append(lookup)
-        self.counter += 1
-        row = dict((k, records.normalize(v)) for k, v in payload.items())
-        row["sys_id"] = "{0:x}".format(self.counter).rjust(32, "0")
-        row.update(self.rewrite)
-        self.tables.setdefault(table, []).append(row)
-        if table == "oauth_entity" and self.auto_profile:
-            self.tables.setdefault("oauth_entity_profile", []).append(dict(
-                sys_id="{0:x}".format(self.counter + 100).rjust(32, "0"), name=row["name"] + " default_profile",
-                oauth_entity=row["sys_id"], default="true", grant_type=self.auto_grant or row["default_grant_type"]))
-        return dict((k, v) for k, v in row.items() if fields is None or k in fields)
-
-    def update(self, table, sys_id, payload, fields=None):
-        self.calls.append(("PATCH", table, sys_id, dict(payload)))
-        for row in self.tables[table]:
-            if row["sys_id"] == sys_id:
-                row.update((k, records.normalize(v)) for k, v in payload.items())
-                row.update(self.rewrite)
-                return dict(row)
-        raise AssertionError("no such record")
-
-    def delete(self, table, sys_id):
-        self.calls.append(("DELETE", table, sys_id))
-        self.tables[table] = [r for r in self.tables[table] if r["sys_id"] != sys_id]
-
-    def writes(self):
-        return [c for c in self.calls if c[0] in ("POST", "PATCH", "DELETE")]
+def instance(tables=None, auto_profile=True, auto_grant=None, **kwargs):
+    """The shared fake instance, with the default-profile rule unless ``auto_profile`` is false."""
+    return FakeInstance(tables, on_create=default_profile_rule(auto_grant) if auto_profile else None, **kwargs)
 
 
 def params(**overrides):
@@ -144,8 +70,8 @@ def profile_row(**overrides):
 
 
 def in_place(**kwargs):
-    return FakeInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                             oauth_entity_profile=[profile_row()]), **kwargs)
+    return instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                         oauth_entity_profile=[profile_row()]), **kwargs)
 
 
 def assert_no_secret(result):
@@ -214,7 +140,7 @@ def test_find_script_ignores_rows_of_another_scope_or_name():
 
 
 def test_entity_profiles_keeps_only_the_entitys_profiles():
-    fake = FakeInstance()
+    fake = instance()
     rows = [profile_row(), profile_row(sys_id="2" * 32, oauth_entity="9" * 32)]
     assert [r["sys_id"] for r in mod.entity_profiles(fake, rows, ENTITY_ID)] == [PROFILE_ID]
     assert fake.calls == []
@@ -222,7 +148,7 @@ def test_entity_profiles_keeps_only_the_entitys_profiles():
 
 def test_entity_profiles_asks_again_by_sys_id_when_the_dot_walk_was_ignored_and_a_page_is_full():
     others = [profile_row(sys_id="{0:032x}".format(i), oauth_entity="9" * 32) for i in range(mod.PROFILE_LIMIT)]
-    fake = FakeInstance(dict(oauth_entity_profile=others + [profile_row()]))
+    fake = instance(dict(oauth_entity_profile=others + [profile_row()]))
     found = mod.entity_profiles(fake, others, ENTITY_ID)
     assert [r["sys_id"] for r in found] == [PROFILE_ID]
     assert fake.calls == [("GET", "oauth_entity_profile", "oauth_entity=" + ENTITY_ID)]
@@ -281,7 +207,7 @@ def test_nothing_to_do_even_when_the_instance_ignores_the_queries():
 
 @pytest.mark.parametrize("auto_profile", [True, False])
 def test_create_with_and_without_an_auto_created_profile(auto_profile):
-    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_profile=auto_profile)
+    fake = instance(dict(sys_script_include=[script_row()]), auto_profile=auto_profile)
     result = mod.ensure_present(fake, params(), False, HOST)
     post = fake.writes()[0]
     assert post[:2] == ("POST", "oauth_entity")
@@ -308,7 +234,7 @@ def test_create_with_and_without_an_auto_created_profile(auto_profile):
 
 
 def test_auto_created_profile_with_another_grant_type_is_patched():
-    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_grant="password")
+    fake = instance(dict(sys_script_include=[script_row()]), auto_grant="password")
     result = mod.ensure_present(fake, params(), False, HOST)
     patch = fake.writes()[1]
     assert patch[0] == "PATCH" and patch[1] == "oauth_entity_profile"
@@ -352,7 +278,7 @@ def test_update_secret_always_writes_the_secret_and_masks_it():
 def test_without_a_secret_an_existing_record_is_left_alone_but_a_new_one_cannot_be_created():
     fake = in_place()
     assert mod.ensure_present(fake, params(client_secret=None), False, HOST)["changed"] is False
-    fake = FakeInstance(dict(sys_script_include=[script_row()]))
+    fake = instance(dict(sys_script_include=[script_row()]))
     with pytest.raises(mod.ProfileError) as err:
         mod.ensure_present(fake, params(client_secret=None), False, HOST)
     assert str(err.value) == "client_secret is required to create the Application Registry record 'Camunda OAuth' on sn.example.test."
@@ -360,7 +286,7 @@ def test_without_a_secret_an_existing_record_is_left_alone_but_a_new_one_cannot_
 
 
 def test_check_mode_create_writes_nothing():
-    fake = FakeInstance(dict(sys_script_include=[script_row()]))
+    fake = instance(dict(sys_script_include=[script_row()]))
     result = mod.ensure_present(fake, params(), True, HOST)
     assert len(fake.calls) == 1 and fake.writes() == []
     assert result["changed"] is True
@@ -379,14 +305,14 @@ def test_check_mode_drift_writes_nothing_but_reports_it():
 
 
 def test_missing_script_fails_before_any_write():
-    fake = FakeInstance()
+    fake = instance()
     with pytest.raises(mod.ProfileError):
         mod.ensure_present(fake, params(), False, HOST)
     assert fake.writes() == []
 
 
 def test_a_business_rule_changing_a_value_is_reported():
-    fake = FakeInstance(dict(sys_script_include=[script_row()]), rewrite=dict(access_token_lifespan="3600"))
+    fake = instance(dict(sys_script_include=[script_row()]), rewrite=dict(access_token_lifespan="3600"))
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert "access_token_lifespan is '3600', not the '1800' asked for" in str(err.value)
@@ -408,7 +334,7 @@ def test_absent_deletes_the_profile_then_the_entity():
 
 
 def test_absent_twice_and_in_check_mode_writes_nothing():
-    fake = FakeInstance()
+    fake = instance()
     result = mod.ensure_absent(fake, params(state="absent"), False, HOST)
     assert result["changed"] is False and len(fake.calls) == 1 and fake.writes() == []
     fake = in_place()
@@ -417,7 +343,7 @@ def test_absent_twice_and_in_check_mode_writes_nothing():
 
 
 def test_posts_carry_a_lookup_that_finds_the_record_again():
-    fake = FakeInstance(dict(sys_script_include=[script_row()]), auto_profile=False)
+    fake = instance(dict(sys_script_include=[script_row()]), auto_profile=False)
     mod.ensure_present(fake, params(), False, HOST)
     entity_lookup, profile_lookup = fake.lookups
     entity = fake.tables["oauth_entity"][0]
@@ -437,14 +363,8 @@ def test_absent_refuses_to_delete_a_record_of_another_type():
     assert fake.writes() == []
 
 
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-
-
 def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
-    fake = FakeInstance()
+    fake = instance()
     with pytest.raises(mod.ProfileError) as err:
         mod.run(FakeModule(params()), fake)
     assert "on sn.example.test;" in str(err.value)
@@ -453,21 +373,9 @@ def test_run_dispatches_on_state_and_names_the_instance_host_in_messages():
 
 # -- issue 10: a case-insensitive instance, another default profile, a new client_id ------------------------------
 
-class FoldingInstance(FakeInstance):
-    """An instance that compares query values case-insensitively (many real ones do)."""
-
-    def _match(self, row, query):
-        lowered = dict((k, v.lower() if isinstance(v, str) else v) for k, v in row.items())
-        return FakeInstance._match(self, lowered, query.lower())
-
-    def _value(self, row, field):
-        value = FakeInstance._value(self, row, field)
-        return value.lower() if isinstance(value, str) else value
-
-
 def test_a_case_variant_entity_is_neither_adopted_nor_duplicated():
-    fake = FoldingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")],
-                                oauth_entity_profile=[profile_row(name="camunda oauth default_profile")]))
+    fake = instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")],
+                         oauth_entity_profile=[profile_row(name="camunda oauth default_profile")]), fold_case=True)
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert err.value.locate(HOST).message == (
@@ -480,8 +388,8 @@ def test_a_case_variant_entity_is_neither_adopted_nor_duplicated():
 
 
 def test_a_case_variant_profile_of_the_entity_is_refused_too():
-    fake = FoldingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                                oauth_entity_profile=[profile_row(name="CAMUNDA OAUTH DEFAULT_PROFILE")]))
+    fake = instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                         oauth_entity_profile=[profile_row(name="CAMUNDA OAUTH DEFAULT_PROFILE")]), fold_case=True)
     with pytest.raises(records.RecordError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert "name='CAMUNDA OAUTH DEFAULT_PROFILE' ({0})".format(PROFILE_ID) in str(err.value)
@@ -489,7 +397,7 @@ def test_a_case_variant_profile_of_the_entity_is_refused_too():
 
 
 def test_on_a_case_sensitive_instance_a_variant_is_not_seen_and_the_record_is_created():
-    fake = FakeInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")]))
+    fake = instance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row(name="camunda oauth")]))
     result = mod.ensure_present(fake, params(), False, HOST)
     assert result["changed"] is True and fake.writes()[0][:2] == ("POST", "oauth_entity")
 
@@ -529,32 +437,34 @@ def test_another_default_profile_in_check_mode_is_reported_and_left_alone():
     assert result["diff"]["before"]["other_default_profiles"] == ["Template profile"]
 
 
-class RefusingInstance(FakeInstance):
-    """Refuses (403, as a business-rule abort) to make a profile the default while another one is; and a rule that
-    makes ``sticky`` the default again right after it was cleared (so the module's own clearing does not help)."""
+def one_default_rule(fake, table, sys_id, payload):
+    """Refuses (403, as a business-rule abort) to make a profile the default while another one is."""
+    if table == "oauth_entity_profile" and payload.get("default") is True:
+        if any(r["default"] == "true" and r["sys_id"] != sys_id for r in fake.tables[table]):
+            raise TransportError(
+                "ServiceNow PATCH /api/now/table/oauth_entity_profile/x on sn.example.test failed with HTTP 403: "
+                "\"Operation Failed\"; check that the user has the roles for this table.", status=403,
+                method="PATCH", service_message="Operation Failed",
+                service_detail="There can be only one default profile for this OAuth provider")
 
-    sticky = None
 
-    def update(self, table, sys_id, payload, fields=None):
-        if table == "oauth_entity_profile" and payload.get("default") is True:
-            if any(r["default"] == "true" and r["sys_id"] != sys_id for r in self.tables[table]):
-                raise TransportError(
-                    "ServiceNow PATCH /api/now/table/oauth_entity_profile/x on sn.example.test failed with HTTP 403: "
-                    "\"Operation Failed\"; check that the user has the roles for this table.", status=403,
-                    method="PATCH", service_message="Operation Failed",
-                    service_detail="There can be only one default profile for this OAuth provider")
-        out = FakeInstance.update(self, table, sys_id, payload, fields)
-        for row in self.tables[table]:
-            if row["sys_id"] == self.sticky:
-                row["default"] = "true"
-        return out
+def sticky_default_rule(sticky):
+    """A rule that makes ``sticky`` the default again right after it was cleared (so clearing it does not help)."""
+    def after_update(fake, table, row):
+        for other in fake.tables[table]:
+            if other["sys_id"] == sticky:
+                other["default"] = "true"
+    return after_update
+
+
+def refusing(tables, sticky=None):
+    return instance(tables, before_update=one_default_rule, after_update=sticky_default_rule(sticky) if sticky else None)
 
 
 def test_a_refusal_caused_by_another_default_names_it_instead_of_the_roles():
-    fake = RefusingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                                 oauth_entity_profile=[profile_row(default="false"),
-                                                       profile_row(sys_id=OTHER_ID, name="Template profile")]))
-    fake.sticky = OTHER_ID
+    fake = refusing(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                         oauth_entity_profile=[profile_row(default="false"),
+                                               profile_row(sys_id=OTHER_ID, name="Template profile")]), sticky=OTHER_ID)
     with pytest.raises(mod.ProfileError) as err:
         mod.ensure_present(fake, params(), False, HOST)
     assert str(err.value) == (
@@ -566,8 +476,8 @@ def test_a_refusal_caused_by_another_default_names_it_instead_of_the_roles():
 
 
 def test_a_refusal_without_another_default_keeps_the_transport_sentence():
-    fake = RefusingInstance(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
-                                 oauth_entity_profile=[profile_row(default="false")]))
+    fake = refusing(dict(sys_script_include=[script_row()], oauth_entity=[entity_row()],
+                         oauth_entity_profile=[profile_row(default="false")]))
 
     def refuse(table, sys_id, payload, fields=None):
         raise TransportError("ServiceNow PATCH ... failed with HTTP 403: \"Operation Failed\"; check the roles.",

@@ -10,18 +10,12 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_oauth_profile_info as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import FakeInstance
 
 
-class FakeClient:
-    host = "sn.example.test"
-
-    def __init__(self, rows):
-        self.rows = rows
-        self.calls = []
-
-    def get_records(self, table, query=None, fields=None, limit=10):
-        self.calls.append((table, query, tuple(fields), limit))
-        return self.rows
+def ignoring_queries(rows):
+    """The shared fake, as an instance that ignored the query: the module's exact matching is what is tested."""
+    return FakeInstance(dict(oauth_entity=rows), ignore_queries=True)
 
 
 ROW = {"sys_id": "e1", "name": "Camunda OAuth", "type": "oauth_provider", "client_id": "cid-1",
@@ -32,10 +26,11 @@ ROW = {"sys_id": "e1", "name": "Camunda OAuth", "type": "oauth_provider", "clien
 
 
 def test_read_returns_the_exact_match_with_one_request():
-    client = FakeClient([dict(ROW, name="Camunda OAuth 2", sys_id="e2"), ROW])
+    client = ignoring_queries([dict(ROW, name="Camunda OAuth 2", sys_id="e2"), ROW])
     row, warnings = mod.read(client, "Camunda OAuth")
     assert row["sys_id"] == "e1" and warnings == []
-    assert client.calls == [("oauth_entity", {"name": "Camunda OAuth"}, mod.FIELDS, 5)]
+    assert client.calls == [("GET", "oauth_entity", {"name": "Camunda OAuth"})]
+    assert client.reads_asked == [("oauth_entity", {"name": "Camunda OAuth"}, tuple(mod.FIELDS), 5)]
 
 
 def test_view_normalises_and_never_returns_the_secret():
@@ -48,21 +43,21 @@ def test_view_normalises_and_never_returns_the_secret():
 
 
 def test_absent_record_gives_an_empty_view():
-    assert mod.read(FakeClient([]), "Camunda OAuth") == (None, [])
+    assert mod.read(ignoring_queries([]), "Camunda OAuth") == (None, [])
     assert mod.view(None) == {}
 
 
 def test_two_records_with_the_name_are_an_error_naming_them():
     with pytest.raises(RecordError) as err:
-        mod.read(FakeClient([ROW, dict(ROW, sys_id="e9")]), "Camunda OAuth")
+        mod.read(ignoring_queries([ROW, dict(ROW, sys_id="e9")]), "Camunda OAuth")
     assert "e1" in str(err.value) and "e9" in str(err.value)
 
 
 def test_a_case_variant_is_not_reported_as_the_record_and_a_warning_names_it():
     # An instance that matches case-insensitively returns 'camunda oauth' for name=Camunda OAuth.
-    row, warnings = mod.read(FakeClient([dict(ROW, name="camunda oauth")]), "Camunda OAuth")
+    row, warnings = mod.read(ignoring_queries([dict(ROW, name="camunda oauth")]), "Camunda OAuth")
     assert row is None
     assert warnings == ["No Application Registry (oauth_entity) is named exactly 'Camunda OAuth' on sn.example.test; "
                         "'camunda oauth' (e1) differs only in letter case and is not reported as it"]
-    row, warnings = mod.read(FakeClient([dict(ROW, name="camunda oauth", sys_id="e5"), ROW]), "Camunda OAuth")
+    row, warnings = mod.read(ignoring_queries([dict(ROW, name="camunda oauth", sys_id="e5"), ROW]), "Camunda OAuth")
     assert row["sys_id"] == "e1" and warnings == []

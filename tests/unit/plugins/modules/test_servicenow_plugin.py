@@ -10,35 +10,25 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import plugins as pl
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_plugin as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import HOST, FakeInstance
 
-HOST = "sn.example.test"
 TRIGGER = "ServiceNow IntegrationHub Flow Trigger - REST"
 
 
-class FakeClient:
-    host = HOST
-
-    def __init__(self, rows, become_active=True):
-        self.rows = rows
-        self.calls = []
-        self.become_active = become_active
-
-    def batch_get(self, items):
-        self.calls.append(tuple(i["query"] for i in items))
-        query = items[0]["query"]
-        if query.startswith("nameLIKE"):
-            needle = query[len("nameLIKE"):]
-            return [[r for r in self.rows if needle in r["name"]], []]
-        return [[r for r in self.rows if "name=" + r["name"] == query], []]
-
-    def call_json(self, method, path, body=None, expected=None):
-        self.calls.append((method, path))
-        if method == "POST":
-            return {"links": {"progress": {"id": "p1"}}, "status": "0"}
-        if self.become_active:
-            for row in self.rows:
+def activation(become_active):
+    """The CI/CD answers: the activation starts, its progress says Successful (and the plugin is then active)."""
+    def progress(fake, method, path, body):
+        if become_active:
+            for row in fake.tables["v_plugin"]:
                 row["active"] = "active"
-        return {"status": "2", "percent_complete": 100}
+        return {"result": {"status": "2", "percent_complete": 100}}
+    return {("POST", "/api/sn_cicd/plugin/"): [{"result": {"links": {"progress": {"id": "p1"}}, "status": "0"}}],
+            ("GET", "/api/sn_cicd/progress/"): [progress]}
+
+
+def instance(plugin_rows, become_active=True):
+    """The shared fake: the plugins in v_plugin, sys_plugins empty, the CI/CD API answering."""
+    return FakeInstance(dict(v_plugin=plugin_rows, sys_plugins=[]), answers=activation(become_active))
 
 
 class Module:
@@ -54,31 +44,31 @@ def rows(active="inactive"):
 
 
 def test_active_plugin_is_left_alone():
-    client = FakeClient(rows("active"))
+    client = instance(rows("active"))
     result = mod.run(Module(), client, sleep=lambda s: None, clock=lambda: 0)
     assert result["changed"] is False and result["status"] == "active" and len(client.calls) == 1
 
 
 def test_activation_and_check_mode():
-    client = FakeClient(rows())
+    client = instance(rows())
     checked = mod.run(Module(check_mode=True), client, sleep=lambda s: None, clock=lambda: 0)
     assert checked["changed"] is True and checked["status"] == "activated"
     assert [c for c in client.calls if c[0] in ("POST", "GET")] == []
     result = mod.run(Module(), client, sleep=lambda s: None, clock=lambda: 0)
     assert result["changed"] is True and result["plugin"]["active"] is True
-    assert ("POST", "/api/sn_cicd/plugin/com.glide.tokenbased_auth/activate") in client.calls
+    assert ("POST", "/api/sn_cicd/plugin/com.glide.tokenbased_auth/activate", None) in client.calls
     assert [p["status"] for p in result["progress"]] == ["0", "2"]
 
 
 def test_success_reported_but_still_inactive():
-    client = FakeClient(rows(), become_active=False)
+    client = instance(rows(), become_active=False)
     with pytest.raises(pl.PluginError) as err:
         mod.run(Module(), client, sleep=lambda s: None, clock=lambda: 0)
     assert "as Successful, but the plugin is still inactive" in str(err.value)
 
 
 def test_integration_hub_is_never_activated():
-    client = FakeClient(rows())
+    client = instance(rows())
     with pytest.raises(pl.PluginError) as err:
         mod.run(Module(name=TRIGGER), client, sleep=lambda s: None, clock=lambda: 0)
     assert str(err.value) == pl.request_sentence(TRIGGER, "com.glide.hub.flow_trigger.rest", HOST)
@@ -88,7 +78,7 @@ def test_integration_hub_is_never_activated():
 
 
 def test_inexact_name_lists_similar_ones():
-    client = FakeClient(rows())
+    client = instance(rows())
     with pytest.raises(pl.PluginError) as err:
         mod.run(Module(name="Flow Trigger - REST"), client, sleep=lambda s: None, clock=lambda: 0)
     assert str(err.value) == ("No plugin is named exactly 'Flow Trigger - REST' on sn.example.test (similar: "

@@ -10,64 +10,25 @@ import pytest
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
-from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
 from ansible_collections.camunda.servicenow.plugins.modules import servicenow_spoke as mod
+from ansible_collections.camunda.servicenow.tests.unit.helpers.fake_servicenow import HOST, FakeInstance, FakeModule
 
-HOST = "sn.example.test"
 SCOPE_ID = "a" * 32
 APP = dict(sys_id=SCOPE_ID, scope="x_camun_camunda", name="Camunda Spoke", version="1.2.0", active="true")
 
 
-class FakeResponse:
-    def __init__(self, payload):
-        self.payload = payload
-
-    def json(self):
-        return self.payload
+STARTED = {"links": {"progress": {"id": "p1", "url": "https://%s/api/sn_cicd/progress/p1" % HOST},
+                     "results": {"id": "r1", "url": "https://%s/api/sn_cicd/app/batch/results/r1" % HOST}},
+           "status": "0"}
 
 
-class FakeClient:
-    """``apps``: what each read of the application returns, in turn; ``progress``: the progress answers in turn."""
-
-    host = HOST
-    call_json = ServiceNowClient.call_json  # the real one, on top of this fake's request()
-
-    def __init__(self, apps, progress=(), results=None, post_error=None, started=None):
-        self.apps = list(apps)
-        self.progress = list(progress)
-        self.results = results
-        self.post_error = post_error
-        self.started = started
-        self.calls = []
-
-    def get_records(self, table, query, fields, limit):
-        self.calls.append(("GET", table, query))
-        return [dict(row) for row in (self.apps.pop(0) if len(self.apps) > 1 else self.apps[0])]
-
-    def request(self, method, path, json=None, expected=None):
-        self.calls.append((method, path, json))
-        if method == "POST":
-            if self.post_error:
-                raise self.post_error
-            return FakeResponse({"result": self.started or {
-                "links": {"progress": {"id": "p1", "url": "https://%s/api/sn_cicd/progress/p1" % HOST},
-                          "results": {"id": "r1", "url": "https://%s/api/sn_cicd/app/batch/results/r1" % HOST}},
-                "status": "0"}})
-        if path.startswith("/api/sn_cicd/progress/"):
-            answer = self.progress.pop(0) if len(self.progress) > 1 else self.progress[0]
-            return FakeResponse({"result": answer})
-        if path.startswith("/api/sn_cicd/app/batch/results/"):
-            return FakeResponse({"result": self.results or {}})
-        raise AssertionError(path)
-
-    def cicd_calls(self):
-        return [c for c in self.calls if c[0] != "GET" or c[1].startswith("/api")]
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
+def instance(apps, progress=(), results=None, post_error=None, started=None):
+    """The shared fake. ``apps``: what each read of the application returns, in turn; the CI/CD API answers the
+    batch install with ``started`` (or raises ``post_error``), each progress read with the next of ``progress``."""
+    return FakeInstance(ignore_queries=True, reads={"sys_scope": apps}, answers={
+        ("POST", "/api/sn_cicd/app/batch/install"): [post_error or {"result": started or STARTED}],
+        ("GET", "/api/sn_cicd/progress/"): [{"result": answer} for answer in progress],
+        ("GET", "/api/sn_cicd/app/batch/results/"): [{"result": results or {}}]})
 
 
 class Clock:
@@ -97,7 +58,7 @@ def run(client, check_mode=False, clock=None, **overrides):
 
 
 def test_installed_is_one_request_and_reports_version():
-    client = FakeClient([[APP]])
+    client = instance([[APP]])
     result = run(client)
     assert client.calls == [("GET", "sys_scope", "scope=x_camun_camunda")]
     assert result["changed"] is False and result["installed"] is True and result["action"] == "none"
@@ -106,56 +67,56 @@ def test_installed_is_one_request_and_reports_version():
 
 
 def test_other_scope_rows_are_ignored():
-    client = FakeClient([[dict(APP, scope="x_camun_camunda_other")]])
+    client = instance([[dict(APP, scope="x_camun_camunda_other")]])
     with pytest.raises(mod.SpokeError) as err:
         run(client, verify_only=True)
     assert "is not installed on sn.example.test and verify_only is true" in str(err.value)
 
 
 def test_verify_only_never_installs():
-    client = FakeClient([[]])
+    client = instance([[]])
     with pytest.raises(mod.SpokeError) as err:
         run(client, verify_only=True, version="1.2.0")
     assert str(err.value).startswith("The application x_camun_camunda is not installed on sn.example.test and "
                                      "verify_only is true: install it from All > Application Manager")
-    assert client.cicd_calls() == []
+    assert client.api_calls() == []
 
 
 def test_verify_only_with_other_version_fails():
-    client = FakeClient([[APP]])
+    client = instance([[APP]])
     with pytest.raises(mod.SpokeError) as err:
         run(client, verify_only=True, version="2.0.0")
     assert "is at version 1.2.0, not 2.0.0, and verify_only is true" in str(err.value)
 
 
 def test_inactive_fails():
-    client = FakeClient([[dict(APP, active="false")]])
+    client = instance([[dict(APP, active="false")]])
     with pytest.raises(mod.SpokeError) as err:
         run(client)
     assert "is installed on sn.example.test but inactive" in str(err.value)
 
 
 def test_check_mode_reports_install_without_calling_cicd():
-    client = FakeClient([[]])
+    client = instance([[]])
     result = run(client, check_mode=True, version="1.2.0")
     assert result["changed"] is True and result["action"] == "install"
     assert result["diff"] == dict(before=dict(version="", active=""), after=dict(version="1.2.0", active="true"))
-    assert client.cicd_calls() == []
+    assert client.api_calls() == []
 
 
 def test_missing_version_without_latest_fails():
-    client = FakeClient([[]])
+    client = instance([[]])
     with pytest.raises(mod.SpokeError) as err:
         run(client)
     assert "no version was given: set the version option" in str(err.value)
-    assert client.cicd_calls() == []
+    assert client.api_calls() == []
 
 
 def test_install_polls_until_successful():
     clock = Clock()
     progress = [dict(status="1", percent_complete=10), dict(status="1", percent_complete=60),
                 dict(status="2", status_label="Successful", percent_complete=100)]
-    client = FakeClient([[], [APP]], progress=progress)
+    client = instance([[], [APP]], progress=progress)
     result = run(client, clock=clock, version="1.2.0")
     post = client.calls[1]
     assert post == ("POST", "/api/sn_cicd/app/batch/install", {
@@ -183,17 +144,17 @@ def test_install_without_a_version_fails_and_says_which_option():
 
 
 def test_inactive_row_with_latest_version_is_not_reinstalled():
-    client = FakeClient([[dict(APP, active="false")]], progress=[dict(status="2")])
+    client = instance([[dict(APP, active="false")]], progress=[dict(status="2")])
     with pytest.raises(mod.SpokeError) as err:
         run(client)
     assert "but inactive" in str(err.value)
-    assert client.cicd_calls() == []
+    assert client.api_calls() == []
 
 
 def test_failed_install_reports_the_instance_words():
-    client = FakeClient([[]], progress=[dict(status="3", status_label="Failed", status_message="Batch install failed")],
-                        results={"batch_items": [
-                            {"name": "Camunda Spoke", "status_message": "Application is not entitled to this instance."}]})
+    client = instance([[]], progress=[dict(status="3", status_label="Failed", status_message="Batch install failed")],
+                      results={"batch_items": [
+                          {"name": "Camunda Spoke", "status_message": "Application is not entitled to this instance."}]})
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert str(err.value) == (
@@ -205,7 +166,7 @@ def test_failed_install_reports_the_instance_words():
 
 def test_not_entitled_advice_is_given_once_when_the_instance_already_gives_it():
     said = "The instance is not entitled to Camunda Spoke (x_camun_camunda); request the entitlement in the ServiceNow Store and try again"
-    client = FakeClient([[]], progress=[dict(status="3", status_label="Failed", status_message=said)])
+    client = instance([[]], progress=[dict(status="3", status_label="Failed", status_message=said)])
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert str(err.value) == (
@@ -215,7 +176,7 @@ def test_not_entitled_advice_is_given_once_when_the_instance_already_gives_it():
 
 
 def test_canceled_install():
-    client = FakeClient([[]], progress=[dict(status="4", status_message="Canceled by admin")])
+    client = instance([[]], progress=[dict(status="4", status_message="Canceled by admin")])
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert "was canceled: Canceled by admin; check the installation in All > Application Manager" in str(err.value)
@@ -223,7 +184,7 @@ def test_canceled_install():
 
 def test_install_times_out():
     clock = Clock()
-    client = FakeClient([[]], progress=[dict(status="1", status_label="Running", percent_complete=40)])
+    client = instance([[]], progress=[dict(status="1", status_label="Running", percent_complete=40)])
     with pytest.raises(mod.SpokeError) as err:
         run(client, clock=clock, version="1.2.0", wait_timeout=12, poll_interval=5)
     assert str(err.value) == ("Installing x_camun_camunda on sn.example.test did not finish within 12 s (last status "
@@ -236,7 +197,7 @@ def test_403_names_the_cicd_role():
     error = TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test failed with HTTP 403.",
                            status=403, method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install",
                            service_message="User Not Authorized")
-    client = FakeClient([[]], post_error=error)
+    client = instance([[]], post_error=error)
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert str(err.value) == (
@@ -248,21 +209,21 @@ def test_403_names_the_cicd_role():
 def test_other_transport_errors_pass_through():
     error = TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test failed with HTTP 500.",
                            status=500, method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install")
-    client = FakeClient([[]], post_error=error)
+    client = instance([[]], post_error=error)
     with pytest.raises(TransportError) as err:
         run(client, version="1.2.0")
     assert err.value is error
 
 
 def test_no_progress_link():
-    client = FakeClient([[]], started={"status": "3"})
+    client = instance([[]], started={"status": "3"})
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert "returned no progress link (status 3)" in str(err.value)
 
 
 def test_success_but_still_missing_fails():
-    client = FakeClient([[], []], progress=[dict(status="2")])
+    client = instance([[], []], progress=[dict(status="2")])
     with pytest.raises(mod.SpokeError) as err:
         run(client, version="1.2.0")
     assert "reported the installation of x_camun_camunda on sn.example.test as successful, but the application is " \
@@ -270,16 +231,16 @@ def test_success_but_still_missing_fails():
 
 
 def test_upgrade_when_other_version_asked():
-    client = FakeClient([[APP], [dict(APP, version="1.3.0")]], progress=[dict(status="2")])
+    client = instance([[APP], [dict(APP, version="1.3.0")]], progress=[dict(status="2")])
     result = run(client, version="1.3.0")
     assert result["changed"] is True and result["application"]["version"] == "1.3.0"
     assert result["diff"]["before"]["version"] == "1.2.0"
 
 
 def test_absent_asserts_not_installed():
-    assert run(FakeClient([[]]), state="absent")["changed"] is False
+    assert run(instance([[]]), state="absent")["changed"] is False
     with pytest.raises(mod.SpokeError) as err:
-        run(FakeClient([[APP]]), state="absent")
+        run(instance([[APP]]), state="absent")
     assert "the CI/CD API documents no uninstall, so uninstall it in All > Application Manager" in str(err.value)
 
 
@@ -289,7 +250,7 @@ def test_link_id_from_url():
 
 
 def test_duplicate_scopes_fail_with_the_shared_sentence():
-    client = FakeClient([[APP, dict(APP, sys_id="9" * 32)]])
+    client = instance([[APP, dict(APP, sys_id="9" * 32)]])
     with pytest.raises(records.RecordError) as err:
         run(client)
     # run_module(where=<host>) names the instance, as for every duplicate the collection reports
@@ -297,4 +258,4 @@ def test_duplicate_scopes_fail_with_the_shared_sentence():
         "Found 2 application (sys_scope) records matching scope='x_camun_camunda' on sn.example.test (sys_id: {0}, {1}); "
         "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
         "id".format(SCOPE_ID, "9" * 32))
-    assert client.cicd_calls() == []
+    assert client.api_calls() == []
