@@ -176,7 +176,7 @@ class Worker:
         self.verbose = verbose
         self.lock = threading.Lock()
         self.sandbox = harness.start_sandbox(os.path.join(work, "sb"), instances=2, tls=True,
-                                             extra_args=["--sn-install-seconds", "1", "--max-lifetime", "36000"])
+                                             extra_args=["--sn-install-seconds", "1", "--max-lifetime", "5400"])
         self.info = self.sandbox.info
         self.state_dir = os.path.join(work, "sb")
         self.inventories = {}
