@@ -167,6 +167,7 @@ class Job:
         self.fault = fault
         self.steps = list(steps)
         self.count = count
+        self.rank = (0, 0)
 
 
 class Worker:
@@ -442,8 +443,11 @@ class Pool:
         with self.lock:
             if not self.jobs or (self.deadline is not None and time.time() > self.deadline):
                 return None
+            # Within the rank of the first job only: a precondition saved never jumps a more telling job.
             index = 0
             for number, job in enumerate(self.jobs):
+                if job.rank != self.jobs[0].rank:
+                    break
                 if job.playbook != "site" and worker.state == (job.variant, "converged") and job.what != "concurrent":
                     index = number
                     break
@@ -482,8 +486,11 @@ class Pool:
                 if split:
                     half = len(job.steps) // 2
                     worker.say("group not absorbed ({0}): splitting".format(results[0]["outcome"]))
-                    self.give_back([Job("cell", job.variant, job.playbook, job.fault, job.steps[:half]),
-                                    Job("cell", job.variant, job.playbook, job.fault, job.steps[half:])])
+                    halves = [Job("cell", job.variant, job.playbook, job.fault, job.steps[:half]),
+                              Job("cell", job.variant, job.playbook, job.fault, job.steps[half:])]
+                    for one in halves:
+                        one.rank = job.rank
+                    self.give_back(halves)
             except Exception as error:  # pylint: disable=broad-except
                 worker.state = None
                 with self.lock:
@@ -645,7 +652,9 @@ def plan_full(steps, args, faults):
             tier = 0 if job.variant == "saas" else 1
         return (tier, 0 if job.fault == "lost" else 1)
 
-    jobs.sort(key=rank)
+    for job in jobs:
+        job.rank = rank(job)
+    jobs.sort(key=lambda job: job.rank)
     return jobs
 
 
