@@ -43,14 +43,12 @@ USER_AGENT = "ansible-collection-camunda.servicenow"
 # The one retry policy of the collection (RetryPolicy below applies it; docs/reliability.md explains it).
 # Statuses worth another attempt for a request that is safe to repeat.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
-# A 500 is retried on reads, on idempotent writes and on requests the caller declares safe to repeat (token
-# requests): repeating them changes nothing whether the first attempt was carried out or not. A POST (a create) that
+# A 500 is retried only on reads and on requests the caller declares safe to repeat (token requests): a write that
 # failed with 500 may have been carried out, so only a lookup by its natural key may decide (ServiceNowClient.create).
 READ_RETRY_STATUSES = RETRY_STATUSES | frozenset((500,))
 # Reads: retried on READ_RETRY_STATUSES, connection errors and timeouts.
 READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
-# Idempotent writes: retried like reads, on READ_RETRY_STATUSES, connection errors and timeouts (repeating them
-# changes nothing: the same values again, or a DELETE of what is gone, which answers 404 and counts as deleted).
+# Idempotent writes: retried on RETRY_STATUSES, connection errors and timeouts (repeating them changes nothing).
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
 # 429 means the service refused the request before doing anything: retried for every method, POST included.
 REFUSED_UNDONE_STATUSES = frozenset((429,))
@@ -276,9 +274,9 @@ def transport_error_of(error):
 class RetryPolicy:
     """The one retry policy: which failures are tried again, how long to wait, and when to stop.
 
-    * What is retried (``retryable``): a read (GET/HEAD/OPTIONS), an idempotent write (PUT/PATCH/DELETE) or a
-      request declared safe to repeat (``retry=True``: token requests, reads sent as POST) on 429/500/502/503/504;
-      any method on 429 (refused before anything was done); connection
+    * What is retried (``retryable``): a read (GET/HEAD/OPTIONS) or a request declared safe to repeat
+      (``retry=True``: token requests, reads sent as POST) on 429/500/502/503/504; an idempotent write
+      (PUT/PATCH/DELETE) on 429/502/503/504; any method on 429 (refused before anything was done); connection
       errors and timeouts for every method but POST. A POST is otherwise never repeated blindly: the caller looks the
       record up first (:meth:`run` with ``on_retry``). 400/401/403/404 are never retried; TLS errors neither.
     * How long to wait (``delay``): ``Retry-After`` when the service sends it (seconds or an HTTP date), else
@@ -328,15 +326,17 @@ class RetryPolicy:
         method = (method or "").upper()
         if retry is False:
             return False
-        safe = retry is True or method in IDEMPOTENT_METHODS
+        safe = retry is True or method in READ_METHODS
         if error.kind in ("connection", "timeout"):
-            return safe
+            return safe or method in IDEMPOTENT_METHODS
         if error.kind != "http" or error.status is None or error.status in NEVER_RETRY_STATUSES:
             return False
         if retry_statuses is not None:
             statuses = frozenset(retry_statuses) - NEVER_RETRY_STATUSES
         elif safe:
             statuses = READ_RETRY_STATUSES
+        elif method in IDEMPOTENT_METHODS:
+            statuses = RETRY_STATUSES
         else:
             statuses = REFUSED_UNDONE_STATUSES
         return error.status in statuses
