@@ -38,7 +38,9 @@ Speed (``make faults``, the full matrix, in about 40 minutes on 2 shared cores):
 Variants: ``saas`` (one instance, a client per instance: every step x every fault), ``shared`` (two instances sharing
 one client, ``setup_camunda_client_mode: shared``) and ``sm`` (Self-Managed, Keycloak): site.yml x every fault, as
 groups. A permanent fault (401, the CI/CD install failing) runs alone at the first step of each service of each
-playbook (a sample: it fails the run where it strikes; in shared and Self-Managed, of the services saas lacks). Also: the play SIGKILLed after request N (``--kill``) and two plays at once (``--concurrent``).
+playbook (a sample: it fails the run where it strikes; in shared and Self-Managed, of the services saas lacks).
+Also: the play SIGKILLed after request N (``--kill``) and two plays at once (``--concurrent``). ``--budget-minutes``
+starts no job after that time and lists the jobs left as not run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -311,7 +313,8 @@ class Worker:
                 return [r for r in tables.get(table, {}).values() if r.get("name") == name]
 
             profiles = named("oauth_entity", "Camunda OAuth")
-            rows = (("Application Registry", profiles), ("credential", named("oauth_2_0_credentials", "Camunda Connection")),
+            rows = (("Application Registry", profiles),
+                    ("credential", named("oauth_2_0_credentials", "Camunda Connection")),
                     ("connection", named("http_connection", "Camunda API Connection")))
             for what, found in rows:
                 duplicates += max(0, len(found) - 1)
@@ -321,16 +324,17 @@ class Worker:
                 profile = profiles[0]
                 client_id = profile.get("client_id")
                 if client_id not in clients:
-                    problems.append("{0}: the OAuth profile holds client {1}, which does not exist (clients: {2})".format(
-                        host, client_id, sorted(clients)))
+                    problems.append("{0}: the OAuth profile holds client {1}, which does not exist (clients: {2})"
+                                    .format(host, client_id, sorted(clients)))
                     continue
                 stored = profile.get("client_secret") or ""
                 try:
-                    plain = Fernet(key.encode("ascii")).decrypt(stored.encode("ascii")).decode("utf-8") if stored else ""
+                    plain = Fernet(key.encode("ascii")).decrypt(stored.encode("ascii")).decode("utf-8")
                 except Exception:  # pylint: disable=broad-except
                     plain = ""
                 if plain != clients[client_id]:
-                    problems.append("{0}: the OAuth profile does not hold the secret of client {1}".format(host, client_id))
+                    problems.append("{0}: the OAuth profile does not hold the secret of client {1}".format(
+                        host, client_id))
         if present and variant != "sm":
             secrets = self._state("camunda_saas")["clusters"][self.cluster_id].get("secrets", {})
             if not {"snUser", "snPwd"} <= set(secrets):
