@@ -62,6 +62,18 @@ def check_name(name, what, default):
                           "{2!r}; remove them, nothing was written.".format(what, name, name.strip()))
 
 
+def account(instance):
+    """How a ServiceNow module authenticates, in words ("user 'admin'", "the OAuth client 'x'", else "the ServiceNow
+    account"), for the permission hint of a "not found" sentence: a record the account may not read looks absent."""
+    instance = instance or {}
+    if not instance.get("access_token") and not instance.get("api_key"):
+        if instance.get("username"):
+            return "user %r" % instance["username"]
+        if instance.get("client_id"):
+            return "the OAuth client %r" % instance["client_id"]
+    return "the ServiceNow account"
+
+
 def normalize(value):
     """The comparable string form of a value.
 

@@ -399,13 +399,14 @@ def account(params):
     return None
 
 
-def resolve_credential(rows, reference, table, host):
+def resolve_credential(rows, reference, table, host, who=None):
     """The sys_id of the credential named (or with the sys_id) ``reference``; exact match, never a guess."""
     found = find_by_name_or_sys_id(rows, reference, "credential")
     if found is None:
         raise ConnectionAliasError(
-            "The credential %s was not found in %s on %s: create it first (camunda.servicenow.servicenow_credential) "
-            "or check the credential option (a name or a sys_id)." % (reference, table, host))
+            "The credential %s was not found in %s on %s: create it first (camunda.servicenow.servicenow_credential), "
+            "check the credential option (a name or a sys_id), and check that %s may read credentials (role "
+            "credential_admin or admin)." % (reference, table, host, who or "the ServiceNow account"))
     return normalize(found["sys_id"])
 
 
@@ -526,7 +527,8 @@ def run(module, client):
         result.update(action=step.action, diff=step.diff, changed=done["changed"])
         return result, warnings
 
-    credential_sys_id = resolve_credential(reads[3], params["credential"], params["credential_table"], host)
+    credential_sys_id = resolve_credential(reads[3], params["credential"], params["credential_table"], host,
+                                           account(params))
     desired = desired_connection(params, alias, scope_record, credential_sys_id)
     if current is not None and normalize(current.get("name")) != params["name"]:
         # conflict=adopt chose the alias's one active connection, which has another name.

@@ -166,14 +166,15 @@ def profile_request(profile):
     return dict(table=PROFILE_TABLE, query=name_or_sys_id_query(profile), fields=PROFILE_FIELDS, limit=LOOKUP_LIMIT)
 
 
-def find_profile(rows, profile, host):
+def find_profile(rows, profile, host, who="the ServiceNow account"):
     """The profile given by sys_id or name, checked exactly; a CredentialError when it is missing."""
     found = find_by_name_or_sys_id(rows, profile, "OAuth entity profile (oauth_entity_profile)")
     if found is None:
         raise CredentialError(
             "The OAuth entity profile '{0}' was not found on {1}; create it first with "
-            "camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
-            "oauth_entity_profile.".format(profile, host)
+            "camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile'), check "
+            "oauth_entity_profile, and check that {2} may read OAuth entity profiles (role oauth_admin or "
+            "admin).".format(profile, host, who)
         )
     return found
 
@@ -211,7 +212,7 @@ def ensure_present(client, params, check_mode, host):
     rows_credential, rows_profile = client.batch_get([credential_request(params["name"]),
                                                       profile_request(params["oauth_entity_profile"])])
     current = records.find_exact(rows_credential, {"name": params["name"]}, CREDENTIAL_WHAT, refuse_case_variants=True)
-    profile = find_profile(rows_profile, params["oauth_entity_profile"], host)
+    profile = find_profile(rows_profile, params["oauth_entity_profile"], host, records.account(params.get("instance")))
     the_plan = records.plan(current, desired_credential(params, profile["sys_id"]), state="present")
     result = write_plan(client, the_plan, check_mode, params["name"])
     return dict(

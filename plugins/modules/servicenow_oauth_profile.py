@@ -311,9 +311,10 @@ def find_script(rows, params, host):
     script = records.find_exact(rows, {"api_name": api_name}, "script include (sys_script_include)")
     if script is None or script.get("name") != params["oauth_api_script"]:
         raise ProfileError(
-            "The OAuth API script include '{0}' was not found in application scope '{1}' on {2}; check that the "
-            "Camunda Spoke is installed and active (camunda.servicenow.servicenow_spoke) or set oauth_api_script "
-            "and scope.".format(params["oauth_api_script"], params["scope"], host)
+            "The OAuth API script include '{0}' was not found in application scope '{1}' on {2}; check that {3} may "
+            "read script includes (role oauth_admin or admin), that the Camunda Spoke is installed and active "
+            "(camunda.servicenow.servicenow_spoke), or set oauth_api_script and scope.".format(
+                params["oauth_api_script"], params["scope"], host, records.account(params.get("instance")))
         )
     return script
 

@@ -192,8 +192,8 @@ def cases(f):
         "connection alias: the connection needs an alias of type 'Connection and Credential'.")
     add("credential_absent", alias, conn(credential="No Such Credential", active=False),
         "The credential No Such Credential was not found in discovery_credentials on {sn}: create "
-        "it first (camunda.servicenow.servicenow_credential) or check the credential option (a name "
-        "or a sys_id).")
+        "it first (camunda.servicenow.servicenow_credential), check the credential option (a name "
+        "or a sys_id), and check that user 'admin' may read credentials (role credential_admin or admin).")
     add("credential_duplicate", alias, conn(credential="Duplicate Credential", active=False),
         "Found 2 credential records matching name='Duplicate Credential' on {sn} (sys_id: {ID}, "
         "{ID}); a natural key must identify one record, so remove or rename the duplicates, or "
@@ -258,8 +258,9 @@ def cases(f):
     add("credential_profile_absent", "servicenow_credential",
         dict(instance=admin, name="Bad Input Credential", oauth_entity_profile="No Such Profile"),
         "The OAuth entity profile 'No Such Profile' was not found on {sn}; create it first with "
-        "camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
-        "oauth_entity_profile.")
+        "camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile'), check "
+        "oauth_entity_profile, and check that user 'admin' may read OAuth entity profiles (role oauth_admin "
+        "or admin).")
 
     # ---- spoke
     add("spoke_install_without_cicd_role", "servicenow_spoke",

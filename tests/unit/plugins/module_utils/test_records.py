@@ -14,6 +14,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.records import 
     SECRET_MASK,
     SECRET_MASK_BEFORE,
     RecordError,
+    account,
     apply_plan,
     find_exact,
     masked,
@@ -297,3 +298,14 @@ class TestCaseVariants:
     def test_no_variant_reads_as_absent(self):
         assert find_exact(self.ROWS, {"name": "Camunda"}, refuse_case_variants=True) is None
         assert find_exact([], {"name": "x"}, refuse_case_variants=True) is None
+
+
+@pytest.mark.parametrize("instance,words", [
+    (dict(host="h", username="cred.admin", password="p"), "user 'cred.admin'"),
+    (dict(host="h", client_id="c1", client_secret="s"), "the OAuth client 'c1'"),
+    (dict(host="h", username="u", api_key="k"), "the ServiceNow account"),
+    (dict(host="h", access_token="t"), "the ServiceNow account"),
+    (None, "the ServiceNow account"),
+])
+def test_account_names_who_may_lack_a_read_role(instance, words):
+    assert account(instance) == words

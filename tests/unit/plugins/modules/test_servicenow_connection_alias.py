@@ -121,8 +121,9 @@ def test_missing_credential_is_named():
     with pytest.raises(mod.ConnectionAliasError) as err:
         run(client)
     assert str(err.value) == ("The credential Camunda Connection was not found in discovery_credentials on "
-                              "sn.example.test: create it first (camunda.servicenow.servicenow_credential) or check "
-                              "the credential option (a name or a sys_id).")
+                              "sn.example.test: create it first (camunda.servicenow.servicenow_credential), check "
+                              "the credential option (a name or a sys_id), and check that the ServiceNow account may "
+                              "read credentials (role credential_admin or admin).")
 
 
 def test_duplicate_credential_names_fail():

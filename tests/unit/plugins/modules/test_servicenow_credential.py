@@ -90,11 +90,12 @@ def test_a_case_variant_credential_is_neither_adopted_nor_duplicated(state):
 
 def test_missing_profile_names_it_and_suggests_the_oauth_profile_module():
     with pytest.raises(mod.CredentialError) as err:
-        mod.find_profile([], "Camunda OAuth default_profile", HOST)
+        mod.find_profile([], "Camunda OAuth default_profile", HOST, "user 'cred.admin'")
     assert str(err.value) == (
         "The OAuth entity profile 'Camunda OAuth default_profile' was not found on sn.example.test; create it "
-        "first with camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile') or check "
-        "oauth_entity_profile.")
+        "first with camunda.servicenow.servicenow_oauth_profile (it creates '<name> default_profile'), check "
+        "oauth_entity_profile, and check that user 'cred.admin' may read OAuth entity profiles (role oauth_admin "
+        "or admin).")
 
 
 def test_duplicate_profile_names_are_an_error_naming_both():

@@ -128,8 +128,9 @@ def test_find_script_missing_names_the_script_the_scope_and_the_spoke():
         mod.find_script([], params(), HOST)
     assert str(err.value) == (
         "The OAuth API script include 'OAuthCamundaUtil' was not found in application scope 'x_camun_camunda' on "
-        "sn.example.test; check that the Camunda Spoke is installed and active "
-        "(camunda.servicenow.servicenow_spoke) or set oauth_api_script and scope.")
+        "sn.example.test; check that the ServiceNow account may read script includes (role oauth_admin or admin), "
+        "that the Camunda Spoke is installed and active (camunda.servicenow.servicenow_spoke), or set "
+        "oauth_api_script and scope.")
 
 
 def test_find_script_ignores_rows_of_another_scope_or_name():
