@@ -254,3 +254,96 @@ class AuthorizationAPI:
     def delete(self, key):
         """Delete one record; an already deleted one (404) is fine."""
         self._call("Deleting authorization {0}".format(key), "DELETE", "v2/authorizations/" + key, (200, 204, 404))
+
+
+# -- Whether the setup grants at all (the role's authorization step; camunda_authorization enforced_only) -----------
+
+MINIMUM_VERSION = (8, 8)
+GRANT, PROVE, SKIP, REFUSE = "grant", "prove", "skip", "refuse"
+ABSENT = "absent"  # the authorization API answered 404: the cluster has none
+
+
+def has_authorizations(version):
+    """False for a known Camunda version below 8.8 (authorizations came with 8.8); True otherwise, also when the
+    version is unknown (the API itself then tells)."""
+    numbers = []
+    for part in str(version or "").split("-")[0].split(".")[:2]:
+        if not part.isdigit():
+            return True
+        numbers.append(int(part))
+    return len(numbers) < 2 or tuple(numbers) >= MINIMUM_VERSION
+
+
+def decide(version, owner_view, can_grant, grant=True):
+    """What a setup does about the Spoke's client's authorizations: ``(action, note)``.
+
+    ``version``: the cluster's Camunda version ("" when unknown). ``owner_view``: what an unfiltered authorization
+    search showed with the client's own token - True (records: the client may read them without holding any grant,
+    so authorizations are not enforced), False (nothing: they are), ``ABSENT`` (the API answered 404) or None (the
+    client's secret is not known in this run, so it was not asked). ``can_grant``: a managing credential is given.
+    ``grant``: the setup is to grant (False: the grants are made by hand, the setup only proves them).
+
+    * ``skip``: nothing to do, the note says why (an older cluster, authorizations disabled, or not checkable now).
+    * ``grant``: ensure the grants (idempotent; harmless where they are not enforced, and in effect once they are).
+    * ``prove``: authorizations are enforced and granted by hand: prove them with one of the Spoke's calls.
+    * ``refuse``: they are enforced, the setup is to grant, and there is no credential to grant with.
+    """
+    if not has_authorizations(version):
+        return SKIP, "Camunda {0} has no authorizations (they came with 8.8): nothing to grant".format(version)
+    if owner_view == ABSENT:
+        return SKIP, "the cluster has no authorization API (Camunda before 8.8): nothing to grant"
+    if grant and can_grant:
+        return GRANT, ("granted; the cluster does not enforce authorizations now, the grants take effect when it does"
+                       if owner_view is True else "granted")
+    if owner_view is True:
+        return SKIP, ("authorizations are disabled on the cluster (the client reads them without a grant): the client "
+                      "has the access its scopes give, nothing granted")
+    if owner_view is None:
+        return SKIP, ("not checked in this run: the client's secret is known only in the run that creates it, and no "
+                      "credential to grant with is set")
+    if grant:
+        return REFUSE, ""
+    return PROVE, "granted by hand, proven with one of the Spoke's calls"
+
+
+def enforced(version, owner_view):
+    """Whether the cluster enforces authorizations: False for an older cluster, a 404 or records the owner reads
+    without a grant; True when it reads none; None when the owner was not asked."""
+    if not has_authorizations(version) or owner_view == ABSENT or owner_view is True:
+        return False
+    return True if owner_view is False else None
+
+
+def owner_view(api):
+    """:func:`decide`'s ``owner_view`` from an unfiltered search made with the owner's own token (``api``)."""
+    try:
+        return api.can_read()
+    except CamundaError as err:
+        if err.status == 404:
+            return ABSENT
+        if err.status == 403:
+            return False
+        raise
+
+
+def prove_spoke_call(api, owner_id, fix):
+    """One call the Camunda Spoke really makes, with the owner's token (``api``): publish a message that no process
+    waits for and that lives 0 ms (``MESSAGE:CREATE``, which the Spoke's grants include). Returns the proven sentence;
+    CamundaError with ``fix`` when the cluster refuses it (HTTP 403: the client lacks the grant)."""
+    body = {"name": PROBE_MESSAGE_NAME, "timeToLive": 0}
+
+    def call():
+        return api.transport.request("POST", "v2/messages/publication", json=body, headers=api.headers,
+                                     expected=(200, 201, 204))
+    try:
+        api.client.wait_ready(call, api.transport)
+    except TransportError as err:
+        if err.status == 403:
+            raise CamundaError(
+                "Client {0} cannot make the Camunda Spoke's calls on {1} (publishing a message was refused with HTTP "
+                "403{2}): the cluster enforces authorizations and the client lacks them; {3}".format(
+                    owner_id, api.host, ": " + err.service_detail if err.service_detail else "", fix),
+                status=403, reason=str(err))
+        raise CamundaError("Client {0} could not make the Camunda Spoke's call (publishing a message) on {1}: {2}".format(
+            owner_id, api.host, err), status=err.status, reason=str(err))
+    return "client {0} made one of the Camunda Spoke's calls (published a message) on {1}".format(owner_id, api.host)

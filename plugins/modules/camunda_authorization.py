@@ -157,6 +157,50 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  owner_secret:
+    description:
+      - The secret of the O(owner_id) client (owner type V(CLIENT)), when known (for example right after the client
+        was created). With it the module can tell whether the cluster enforces authorizations (O(enforced_only)) and
+        prove the grants (O(prove)) with the client's own token.
+    type: str
+  enforced_only:
+    description:
+      - Decide first whether there is anything to grant, and do nothing (RV(note) says why) where there is not - a
+        cluster older than 8.8 (O(cluster_version), or a 404 from the authorization API), or authorizations disabled
+        (the owner's token reads authorizations without holding any grant). Without O(owner_secret) the module
+        cannot tell; it then grants when a managing credential is given (harmless where nothing is enforced) and
+        skips otherwise.
+      - Where authorizations are enforced, O(grant=true) and no managing credential (O(client_id) and
+        O(client_secret), or O(access_token)) is given, the module fails with one sentence naming the prerequisite.
+        With this option O(camunda.client_id) does not count as a managing credential (it is the organization's).
+      - O(owner_id) may then be empty in check mode (a client that the run would create).
+    type: bool
+    default: false
+  cluster_version:
+    description:
+      - The cluster's Camunda version when known (for example from M(camunda.servicenow.camunda_client_credential)),
+        for O(enforced_only).
+    type: str
+  grant:
+    description:
+      - With O(enforced_only), V(false) means the grants are made by hand; the module then only checks and, with
+        O(prove), proves them.
+    type: bool
+    default: true
+  prove:
+    description:
+      - After granting, make one call the Camunda Spoke really makes with the owner's own token (publish a message
+        that lives 0 ms and that no process waits for, which needs C(MESSAGE:CREATE)), and fail with one sentence
+        when the cluster refuses it. Needs O(owner_secret); not in check mode.
+    type: bool
+    default: false
+  vocabulary:
+    description:
+      - How the failure sentences name things for a caller that wraps the module (the C(camunda.servicenow.setup)
+        role names its own variables). Keys C(client_id), C(client_secret), C(grant) (how to say the grants are made
+        by hand) and C(grant_on) (how to let the caller grant).
+    type: dict
+    default: {}
 notes:
   - The permission checks follow the Camunda 8.8 table; resource types added later are passed to the cluster
     unchecked. Only the five 8.8 fields are sent, so the module works on 8.8, 8.9 and later.
@@ -245,6 +289,21 @@ readable:
   returned: always
   type: bool
   sample: true
+note:
+  description: With O(enforced_only), what was decided and why (for example that the cluster is older than 8.8).
+  returned: always
+  type: str
+  sample: "authorizations are disabled on the cluster (the client reads them without a grant): ..."
+enforced:
+  description: With O(enforced_only), whether the cluster enforces authorizations; null when not known.
+  returned: always
+  type: bool
+  sample: true
+proven:
+  description: With O(prove), the call the owner made, one sentence; empty when nothing was proven.
+  returned: always
+  type: str
+  sample: client 9WoCAA made one of the Camunda Spoke's calls (published a message) on bru-2.zeebe.camunda.io
 diff:
   description: The permission sets per C(<resource type>:<resource id>) before and after.
   returned: always
@@ -256,7 +315,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec,
+    SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_credential_argument_spec, host_of,
     saas_cluster_rest_url)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
@@ -414,10 +473,81 @@ class Run:
                 "permissions": list(after), "keys": list(keys), "_before": before, "_changed": changed}
 
 
+def has_manager(params):
+    """Whether a managing credential is given explicitly (with O(enforced_only), O(camunda.client_id) is the
+    organization's client of the caller, not a cluster credential, so it does not count)."""
+    return bool(params.get("access_token") or (params.get("client_id") and params.get("client_secret")))
+
+
+def owner_api(params, client, rest_url):
+    """The API called with the owner's own token (O(owner_secret) of a CLIENT owner), or None."""
+    if not (params.get("owner_secret") and params["owner_type"] == "CLIENT" and params["owner_id"]):
+        return None
+    client.add_secret(params["owner_secret"])
+    token = client.fetch_token(params.get("token_url") or client.token_url(), params["owner_id"],
+                               params["owner_secret"], params.get("audience") or client.cluster_audience(),
+                               what="cluster").access_token
+    return authz.AuthorizationAPI(client, rest_url, token, params["owner_id"])
+
+
+def word(params, key, default):
+    return (params.get("vocabulary") or {}).get(key) or default
+
+
+def refusal(params, host):
+    return ("Camunda cluster {0} enforces authorizations (Camunda 8.8+) and client {1} must be granted what the "
+            "Camunda Spoke calls, but no credential to grant with is set: set {2} and {3} to a cluster client that "
+            "holds permissions on the Authorization resource ({4}), or grant them by hand and set {5}; nothing was "
+            "granted").format(host, params["owner_id"], word(params, "client_id", "client_id"),
+                              word(params, "client_secret", "client_secret"), authz.PREREQUISITE,
+                              word(params, "grant", "grant: false"))
+
+
+def prove_fix(params):
+    if params["grant"]:
+        return "check that the grants above reached the cluster (its authorization cache keeps old answers up to 30 s)"
+    return ("grant them (camunda.servicenow.camunda_authorization with preset: servicenow_spoke, or Camunda Identity "
+            "> Authorizations, owner type Client, id {0}), or let the setup grant them: {1}").format(
+                params["owner_id"], word(params, "grant_on", "grant: true with client_id and client_secret"))
+
+
 def run(params, client, check_mode):
     """The module result and warnings; raises CamundaError."""
     entries = wanted_authorizations(params)
+    if not params["owner_id"]:
+        if check_mode and params["enforced_only"]:
+            return {"changed": False, "authorizations": [], "enforced": None, "readable": None, "proven": "",
+                    "note": "the client is created in this run, so its authorizations are checked then",
+                    "diff": {"before": {}, "after": {}}}, []
+        raise CamundaError("owner_id is empty; pass the id of the client (or other owner) to grant to")
     rest_url = rest_url_for(params, client)
+    action, note, owner, enforced = authz.GRANT, "", None, None
+    if params["enforced_only"]:
+        view = None
+        if authz.has_authorizations(params.get("cluster_version")):
+            owner = owner_api(params, client, rest_url)
+            view = authz.owner_view(owner) if owner is not None else None
+        action, note = authz.decide(params.get("cluster_version"), view, has_manager(params), params["grant"])
+        enforced = authz.enforced(params.get("cluster_version"), view)
+        if action == authz.REFUSE:
+            raise CamundaError(refusal(params, host_of(rest_url)))
+    result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}, "note": note,
+              "enforced": enforced, "readable": None, "proven": ""}
+    if action == authz.SKIP:
+        return result, []
+    warnings = []
+    if action == authz.GRANT:
+        granted, warnings = grant(params, client, check_mode, entries, rest_url)
+        result.update(granted)
+    if params["prove"] and not check_mode:
+        owner = owner or owner_api(params, client, rest_url)
+        if owner is not None:
+            result["proven"] = authz.prove_spoke_call(owner, params["owner_id"], prove_fix(params))
+    return result, warnings
+
+
+def grant(params, client, check_mode, entries, rest_url):
+    """The grants with the managing credential: (result fields, warnings)."""
     token, caller = managing_token(params, client)
     one = Run(params, authz.AuthorizationAPI(client, rest_url, token, caller), check_mode)
     result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}}
@@ -452,6 +582,12 @@ def argument_spec():
         message_names=dict(type="list", elements="str", default=[authz.WILDCARD]),
         exact=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        owner_secret=dict(type="str", no_log=True),
+        enforced_only=dict(type="bool", default=False),
+        cluster_version=dict(type="str"),
+        grant=dict(type="bool", default=True),
+        prove=dict(type="bool", default=False),
+        vocabulary=dict(type="dict", default={}),
     )
     return spec
 
