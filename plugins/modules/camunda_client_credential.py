@@ -146,6 +146,42 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  authorizations:
+    description:
+      - Camunda 8.8+. After the client is decided (and proven, when its secret is known), ensure the authorizations
+        the Camunda Spoke needs for it and prove them with one of the Spoke's calls, made with the client's own
+        token, so that a missing grant fails here and not at ServiceNow's first business call. The rules (whether
+        there is anything to grant at all) are those of M(camunda.servicenow.camunda_authorization) with
+        O(camunda.servicenow.camunda_authorization#module:enforced_only=true) and
+        O(camunda.servicenow.camunda_authorization#module:preset=servicenow_spoke); RV(authorizations) reports them.
+      - Not given, nothing about authorizations is done.
+    type: dict
+    suboptions:
+      client_id:
+        description: The cluster client that manages authorizations (it holds permissions on the C(Authorization)
+          resource, a one-time grant made by hand).
+        type: str
+      client_secret:
+        description: Its secret.
+        type: str
+      grant:
+        description: V(false) - the grants are made by hand; only check and prove them.
+        type: bool
+        default: true
+      process_ids:
+        description: The BPMN process ids the Spoke may start, cancel and correlate to; V(*) is every process.
+        type: list
+        elements: str
+        default: ["*"]
+      message_names:
+        description: The message names the Spoke may publish; V(*) is every message.
+        type: list
+        elements: str
+        default: ["*"]
+      vocabulary:
+        description: The failure sentences' names, as O(camunda.servicenow.camunda_authorization#module:vocabulary).
+        type: dict
+        default: {}
 notes:
   - The organization API client in O(camunda) needs the C(Zeebe Client) scope on SaaS; the Keycloak admin user
     needs the C(manage-clients) role on Self-Managed.
@@ -291,6 +327,14 @@ not_proven:
   returned: when O(state=present)
   type: str
   sample: ""
+authorizations:
+  description:
+    - With O(authorizations), what was decided (C(note), C(enforced)), granted (C(authorizations), per resource) and
+      proven (C(proven), the Spoke's call the client made).
+  returned: when O(authorizations) is given and the cluster REST URL is known
+  type: dict
+  sample: {"note": "granted", "enforced": true, "proven": "client 9WoCAA made one of the Camunda Spoke's calls ...",
+           "authorizations": [{"resource_type": "MESSAGE", "resource_id": "*", "result": "created"}]}
 diff:
   description: The generations before and after (names only, never a secret).
   returned: always
@@ -300,6 +344,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import pairing
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, CamundaError, camunda_argument_spec, cluster_view, get_topology, host_of,
@@ -468,7 +513,8 @@ def connection_of(client, cluster_id, cluster):
 
 
 def prove(client, params, client_id, secret, rest_url, token_url, audience, name):
-    """Token from the configured token service, then the topology; returns (proven sentence, gateway version)."""
+    """Token from the configured token service, then the topology; returns (proven sentence, gateway version,
+    token)."""
     token = client.fetch_token(token_url, client_id, secret, audience, what="cluster").access_token
     topology = get_topology(client, rest_url, token, "the cluster as client {0}".format(name))
     version = topology.get("gatewayVersion")
@@ -476,7 +522,7 @@ def prove(client, params, client_id, secret, rest_url, token_url, audience, name
     if minimum and version and version_tuple(version) < version_tuple(minimum):
         raise CamundaError("The cluster at {0} runs Camunda {1}, below the minimum {2} of the ServiceNow integration; "
                            "update the cluster.".format(host_of(rest_url), version, minimum))
-    return "client {0} called cluster {1} (Camunda {2})".format(name, rest_url, version or "?"), version
+    return "client {0} called cluster {1} (Camunda {2})".format(name, rest_url, version or "?"), version, token
 
 
 def ensure(params, client, check_mode):
@@ -559,12 +605,13 @@ def ensure(params, client, check_mode):
         result["client_secret"] = secret
 
     where = "cluster {0}".format(cluster_id) if cluster is not None else directory.where
+    token = None
     if check_mode:
         result["proven"] = ""
         result["not_proven"] = "check mode: nothing was proven"
     elif secret and rest_url and params["prove"]:
-        result["proven"], result["gateway_version"] = prove(client, params, client_id, secret, rest_url, token_url,
-                                                            audience, name)
+        result["proven"], result["gateway_version"], token = prove(client, params, client_id, secret, rest_url,
+                                                                   token_url, audience, name)
         result["not_proven"] = ""
     elif secret and params["prove"]:
         result["proven"] = "client {0} exists in {1}".format(name, where)
@@ -575,7 +622,27 @@ def ensure(params, client, check_mode):
             if cluster else "")
         result["not_proven"] = ("the secret ServiceNow holds (Camunda never shows it again; a rotation issues and "
                                 "proves a new one)")
-    return result, []
+    warnings = []
+    if params.get("authorizations") is not None and rest_url:
+        warnings = grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url)
+    return result, warnings
+
+
+def grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url):
+    """Camunda 8.8+: the Spoke's grants for the client (plugins/module_utils/authorizations.py decides whether there
+    is anything to grant) and one of the Spoke's calls with the client's own token; updates ``result``."""
+    version = (result.get("cluster") or {}).get("version") or result.get("gateway_version") or ""
+    step = authz.spoke_step(params["authorizations"], client_id, secret if params["prove"] else None,
+                            token if params["prove"] else None, rest_url, version)
+    done, warnings = authz.run(step, client, check_mode)
+    result["authorizations"] = dict((key, done.get(key)) for key in ("note", "enforced", "proven", "authorizations"))
+    result["changed"] = result["changed"] or done["changed"]
+    if done["diff"]["before"] or done["diff"]["after"]:
+        result["diff"]["before"]["authorizations"] = done["diff"]["before"]
+        result["diff"]["after"]["authorizations"] = done["diff"]["after"]
+    if done.get("proven"):
+        result["proven"] = "{0}; {1}".format(result["proven"], done["proven"]) if result["proven"] else done["proven"]
+    return warnings
 
 
 def argument_spec():
@@ -598,6 +665,14 @@ def argument_spec():
         audience=dict(type="str"),
         vocabulary=dict(type="dict", default={}),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        authorizations=dict(type="dict", options=dict(
+            client_id=dict(type="str"),
+            client_secret=dict(type="str", no_log=True),
+            grant=dict(type="bool", default=True),
+            process_ids=dict(type="list", elements="str", default=["*"]),
+            message_names=dict(type="list", elements="str", default=["*"]),
+            vocabulary=dict(type="dict", default={}),
+        )),
     )
     return spec
 

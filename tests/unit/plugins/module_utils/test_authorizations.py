@@ -123,4 +123,4 @@ def test_has_authorizations(version, expected):
     ("8.7.0", None, False), ("8.8.0", "absent", False), ("8.8.0", True, False), ("8.8.0", False, True),
     ("8.8.0", None, None), ("", False, True)])
 def test_enforced(version, view, expected):
-    assert authz.enforced(version, view) is expected
+    assert authz.enforcement(version, view) is expected
