@@ -146,6 +146,20 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  required:
+    description:
+      - Inputs that must be set, as C({name: value}) (the caller's names); when one is empty or false the module
+        fails before anything is written, naming it (and the hint in O(vocabulary) key C(required)). Pass whether a
+        secret is set (a boolean), never the secret.
+    type: dict
+    default: {}
+  cluster_agreement:
+    description:
+      - What every ServiceNow instance of the cluster must share, as C({name: {instance: value}}); when the
+        instances disagree the module fails before anything is written, naming the variable and the instances
+        (never the values).
+    type: dict
+    default: {}
   authorizations:
     description:
       - Camunda 8.8+. After the client is decided (and proven, when its secret is known), ensure the authorizations
@@ -528,6 +542,11 @@ def prove(client, params, client_id, secret, rest_url, token_url, audience, name
 def ensure(params, client, check_mode):
     """The module's work; returns (result, warnings)."""
     base = params["name"]
+    refusal = pairing.inputs_sentence(word(params, "instance", "the ServiceNow instance"),
+                                      params["cluster_id"] or "(Self-Managed)", params["required"],
+                                      params["cluster_agreement"], word(params, "required", ""))
+    if refusal and params["state"] == "present":
+        raise CamundaError(refusal)
     reason = pairing.validate_base_name(base)
     if reason:
         raise CamundaError("Invalid client name: {0}.".format(reason))
@@ -665,6 +684,8 @@ def argument_spec():
         audience=dict(type="str"),
         vocabulary=dict(type="dict", default={}),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        required=dict(type="dict", default={}),
+        cluster_agreement=dict(type="dict", default={}),
         authorizations=dict(type="dict", options=dict(
             client_id=dict(type="str"),
             client_secret=dict(type="str", no_log=True),

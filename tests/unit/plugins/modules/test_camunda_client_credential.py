@@ -88,7 +88,8 @@ def params(**overrides):
     out = {"cluster_id": CLUSTER, "name": BASE, "held_client_id": "", "mode": "per_instance", "leader": True,
            "cluster_held_client_ids": [], "limited": False, "client_secret": None, "rotate": False,
            "delete_orphans": True, "create": True, "prove": False, "minimum_version": "8.6", "permissions": ["Zeebe"],
-           "audience": None, "vocabulary": {}, "state": "present", "authorizations": None}
+           "audience": None, "vocabulary": {}, "state": "present", "authorizations": None, "required": {},
+           "cluster_agreement": {}}
     out.update(overrides)
     return out
 
@@ -460,3 +461,16 @@ def test_check_mode_of_a_first_run_says_when_it_checks(fake_http):
                                  "process_ids": ["*"], "message_names": ["*"], "vocabulary": {}})
     assert result["authorizations"]["note"] == "the client is created in this run, so its authorizations are checked then"
     assert fake_http.calls == []
+
+
+def test_missing_inputs_and_a_disagreeing_cluster_stop_before_anything_is_read_or_written():
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        run(console, vocabulary={"instance": "sn2", "required": "or setup_connector_secrets: false"},
+            required={"setup_connector_password": False},
+            cluster_agreement={"setup_connector_user": {"sn1": "a", "sn2": "b"}})
+    assert str(err.value) == (
+        "Nothing was written for sn2: set setup_connector_password (or setup_connector_secrets: false); give every "
+        "instance of Camunda cluster " + CLUSTER + " the same setup_connector_user (in the cluster's group vars; now "
+        "sn1 / sn2 differ).")
+    assert console.calls == []
