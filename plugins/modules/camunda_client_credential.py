@@ -168,6 +168,8 @@ options:
         there is anything to grant at all) are those of M(camunda.servicenow.camunda_authorization) with
         O(camunda.servicenow.camunda_authorization#module:enforced_only=true) and
         O(camunda.servicenow.camunda_authorization#module:preset=servicenow_spoke); RV(authorizations) reports them.
+      - Generations the module deletes (orphans, O(state=absent)) first lose the Spoke's grants, when a managing
+        credential is given (RV(authorizations_revoked)); otherwise RV(authorizations_kept) names them.
       - Not given, nothing about authorizations is done.
     type: dict
     suboptions:
@@ -341,6 +343,20 @@ not_proven:
   returned: when O(state=present)
   type: str
   sample: ""
+authorizations_revoked:
+  description: With O(authorizations) and its managing credential, the ids of the deleted generations whose grants
+    were taken away first (would be, in check mode).
+  returned: when generations were deleted
+  type: list
+  elements: str
+  sample: ["9WoCAA~Fh9Gs.0s~sSB-w4yBBTdTe~Mq"]
+authorizations_kept:
+  description: With O(authorizations) but no managing credential, the ids of the deleted generations whose grants (if
+    any) stay on the cluster; remove them in Camunda Identity.
+  returned: when generations were deleted
+  type: list
+  elements: str
+  sample: []
 authorizations:
   description:
     - With O(authorizations), what was decided (C(note), C(enforced)), granted (C(authorizations), per resource) and
@@ -569,11 +585,12 @@ def ensure(params, client, check_mode):
     result = {"changed": False, "deleted": []}
 
     if params["state"] == "absent":
+        result["changed"] = revoke(params, client, check_mode, cluster_id, directory, gens, result)
         for gen in gens:
             if not check_mode:
                 directory.delete(gen)
             result["deleted"].append(gen["name"])
-        result["changed"] = bool(gens)
+        result["changed"] = result["changed"] or bool(gens)
         result["diff"] = {"before": {"clients": before} if gens else {}, "after": {}}
         return result, []
 
@@ -588,6 +605,7 @@ def ensure(params, client, check_mode):
     if decision.create and not params["create"]:
         raise CamundaError(no_create_sentence(decision, params, directory.where))
 
+    revoked = revoke(params, client, check_mode, cluster_id, directory, decision.orphans, result, cluster)
     for gen in decision.orphans:
         if not check_mode:
             directory.delete(gen)
@@ -605,7 +623,7 @@ def ensure(params, client, check_mode):
             client.add_secret(secret)
         elif client.deployment == SELF_MANAGED and not check_mode:
             secret = directory.secret(decision.use)
-    result["changed"] = bool(decision.create or decision.orphans)
+    result["changed"] = bool(decision.create or decision.orphans or revoked)
     after = [gen["name"] for gen in gens if gen not in decision.orphans] + ([name] if decision.create else [])
     result["diff"] = {"before": {"clients": before}, "after": {"clients": after}}
 
@@ -645,6 +663,36 @@ def ensure(params, client, check_mode):
     if params.get("authorizations") is not None and rest_url:
         warnings = grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url)
     return result, warnings
+
+
+def revoke(params, client, check_mode, cluster_id, directory, removed, result, cluster=None):
+    """Before generations are deleted: take the Spoke's grants away from them (O(authorizations) with a managing
+    credential), so that no authorization outlives its client; True when something was (would be) revoked. The ids
+    are in RV(authorizations_revoked); without a managing credential RV(authorizations_kept) names them."""
+    options = params.get("authorizations")
+    if not removed or options is None:
+        return False
+    if not (options.get("client_id") and options.get("client_secret")):
+        result["authorizations_kept"] = [gen["client_id"] for gen in removed]
+        return False
+    if cluster is None and client.deployment != SELF_MANAGED and not client.opt("cluster_api_url"):
+        cluster = cluster_view(directory.console.get_cluster(), cluster_id)  # the region, for the REST URL
+    dummy, rest_url = connection_of(client, cluster_id, cluster)
+    changed = False
+    result["authorizations_revoked"] = []
+    for gen in removed:
+        step = authz.spoke_step(options, gen["client_id"], None, None, rest_url, "")
+        step.update(enforced_only=False, prove=False, state="absent")
+        try:
+            done, dummy = authz.run(step, client, check_mode)
+        except CamundaError as err:
+            if err.status == 404:  # no authorization API (before 8.8): nothing was ever granted
+                continue
+            raise
+        if done["changed"]:
+            changed = True
+            result["authorizations_revoked"].append(gen["client_id"])
+    return changed
 
 
 def grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url):

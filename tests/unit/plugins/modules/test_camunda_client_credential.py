@@ -474,3 +474,20 @@ def test_missing_inputs_and_a_disagreeing_cluster_stop_before_anything_is_read_o
         "instance of Camunda cluster " + CLUSTER + " the same setup_connector_user (in the cluster's group vars; now "
         "sn1 / sn2 differ).")
     assert console.calls == []
+
+
+def test_deleted_generations_lose_their_grants_first(fake_http):
+    cluster = EnforcingCluster(fake_http)
+    for owner in ("id1", "id2"):
+        cluster.rows.append({"authorizationKey": str(len(cluster.rows) + 1), "ownerType": "CLIENT", "ownerId": owner,
+                             "resourceType": "MESSAGE", "resourceId": "*", "permissionTypes": ["CREATE"]})
+    deleted = []
+    fake_http.handle("DELETE", AUTHZ + "/2", lambda c: (deleted.append("2"), (204, None))[1])
+    console = FakeConsole([gen(1), gen(2)])
+    options = {"client_id": "authz-admin", "client_secret": "admin-secret", "grant": True, "process_ids": ["*"],
+               "message_names": ["*"], "vocabulary": {}}
+    result = run(console, held_client_id="id2", authorizations=options)
+    assert result["deleted"] == [BASE + "-g1"] and result["authorizations_revoked"] == ["id1"]
+    assert deleted == ["2"] and console.writes() == [("delete", "id1")]
+    again = run(console, state="absent", authorizations=dict(options, client_id=None, client_secret=None))
+    assert again["deleted"] == [BASE + "-g2"] and again["authorizations_kept"] == ["id2"]
