@@ -378,7 +378,7 @@ def run(module, client, sleep=time.sleep, clock=time.time):
     before = application_view(app)
     result = dict(changed=False, action=action, application=before, installed=bool(app), diff=dict(before={}, after={}),
                   plugins=[])
-    if params["plugins"]:
+    if params.get("plugins"):
         changed, result["plugins"], was, will = ensure_plugins(client, params, host, module.check_mode, sleep, clock)
         result["changed"] = changed
         if changed:
