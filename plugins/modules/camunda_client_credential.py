@@ -148,16 +148,16 @@ options:
     default: present
   required:
     description:
-      - Inputs that must be set, as C({name: value}) (the caller's names); when one is empty or false the module
+      - Inputs that must be set, a dict of the caller's names and values; when one is empty or false the module
         fails before anything is written, naming it (and the hint in O(vocabulary) key C(required)). Pass whether a
         secret is set (a boolean), never the secret.
     type: dict
     default: {}
   cluster_agreement:
     description:
-      - What every ServiceNow instance of the cluster must share, as C({name: {instance: value}}); when the
-        instances disagree the module fails before anything is written, naming the variable and the instances
-        (never the values).
+      - What every ServiceNow instance of the cluster must share, a dict of names, each a dict of instance and
+        value; when the instances disagree the module fails before anything is written, naming the variable and the
+        instances (never the values).
     type: dict
     default: {}
   authorizations:
