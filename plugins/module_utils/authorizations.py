@@ -268,7 +268,7 @@ def has_authorizations(version):
     """False for a known Camunda version below 8.8 (authorizations came with 8.8); True otherwise, also when the
     version is unknown (the API itself then tells)."""
     numbers = []
-    for part in str(version or "").split("-")[0].split(".")[:2]:
+    for part in str(version or "").split("-", maxsplit=1)[0].split(".")[:2]:
         if not part.isdigit():
             return True
         numbers.append(int(part))

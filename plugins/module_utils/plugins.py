@@ -215,4 +215,3 @@ def carry_out(client, result, host, wait_timeout=900, poll_interval=5, sleep=tim
                               "still inactive" if after else "no longer visible"))
     result["plugin"] = after
     return result
-

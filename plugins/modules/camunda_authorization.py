@@ -314,8 +314,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
-from ansible_collections.camunda.servicenow.plugins.module_utils.authorizations import (  # noqa: F401 (the tests)
-    managing_token, rest_url_for, run, wanted_authorizations)
+from ansible_collections.camunda.servicenow.plugins.module_utils.authorizations import run
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     CamundaClient, camunda_argument_spec, cluster_credential_argument_spec)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_authorization as mod
 
@@ -242,12 +243,12 @@ def test_invalid_input_fails_before_any_request(fake_http, sleeps):
 
 def test_rest_url_and_credentials(sleeps):
     with pytest.raises(cm.CamundaError) as err:
-        mod.rest_url_for(params(cluster_rest_url=None), client(sleeps))
+        authz.rest_url_for(params(cluster_rest_url=None), client(sleeps))
     assert "No cluster REST URL" in str(err.value)
-    assert mod.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
+    assert authz.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
         "https://bru-2.zeebe.camunda.io/c9"
     with pytest.raises(cm.CamundaError) as err:
-        mod.managing_token(params(client_id=None, client_secret=None), client(sleeps))
+        authz.managing_token(params(client_id=None, client_secret=None), client(sleeps))
     assert str(err.value).startswith("No credential to manage authorizations with")
 
 
