@@ -16,7 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import host_of
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import SELF_MANAGED, host_of
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import saas_cluster_rest_url
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
@@ -255,3 +256,359 @@ class AuthorizationAPI:
     def delete(self, key):
         """Delete one record; an already deleted one (404) is fine."""
         self._call("Deleting authorization {0}".format(key), "DELETE", "v2/authorizations/" + key, (200, 204, 404))
+
+
+# -- Whether the setup grants at all (the role's authorization step; camunda_authorization enforced_only) -----------
+
+MINIMUM_VERSION = (8, 8)
+GRANT, PROVE, SKIP, REFUSE = "grant", "prove", "skip", "refuse"
+ABSENT = "absent"  # the authorization API answered 404: the cluster has none
+
+
+def has_authorizations(version):
+    """False for a known Camunda version below 8.8 (authorizations came with 8.8); True otherwise, also when the
+    version is unknown (the API itself then tells)."""
+    numbers = []
+    for part in str(version or "").split("-", maxsplit=1)[0].split(".")[:2]:
+        if not part.isdigit():
+            return True
+        numbers.append(int(part))
+    return len(numbers) < 2 or tuple(numbers) >= MINIMUM_VERSION
+
+
+def decide(version, owner_view, can_grant, grant=True):
+    """What a setup does about the Spoke's client's authorizations: ``(action, note)``.
+
+    ``version``: the cluster's Camunda version ("" when unknown). ``owner_view``: what an unfiltered authorization
+    search showed with the client's own token - True (records: the client may read them without holding any grant,
+    so authorizations are not enforced), False (nothing: they are), ``ABSENT`` (the API answered 404) or None (the
+    client's secret is not known in this run, so it was not asked). ``can_grant``: a managing credential is given.
+    ``grant``: the setup is to grant (False: the grants are made by hand, the setup only proves them).
+
+    * ``skip``: nothing to do, the note says why (an older cluster, authorizations disabled, or not checkable now).
+    * ``grant``: ensure the grants (idempotent; harmless where they are not enforced, and in effect once they are).
+    * ``prove``: authorizations are enforced and granted by hand: prove them with one of the Spoke's calls.
+    * ``refuse``: they are enforced, the setup is to grant, and there is no credential to grant with.
+    """
+    if not has_authorizations(version):
+        return SKIP, "Camunda {0} has no authorizations (they came with 8.8): nothing to grant".format(version)
+    if owner_view == ABSENT:
+        return SKIP, "the cluster has no authorization API (Camunda before 8.8): nothing to grant"
+    if grant and can_grant:
+        return GRANT, ("granted; the cluster does not enforce authorizations now, the grants take effect when it does"
+                       if owner_view is True else "granted")
+    if owner_view is True:
+        return SKIP, ("authorizations are disabled on the cluster (the client reads them without a grant): the client "
+                      "has the access its scopes give, nothing granted")
+    if owner_view is None:
+        return SKIP, ("not checked in this run: the client's secret is known only in the run that creates it, and no "
+                      "credential to grant with is set")
+    if grant:
+        return REFUSE, ""
+    return PROVE, "granted by hand, proven with one of the Spoke's calls"
+
+
+def enforcement(version, owner_view):
+    """Whether the cluster enforces authorizations: False for an older cluster, a 404 or records the owner reads
+    without a grant; True when it reads none; None when the owner was not asked."""
+    if not has_authorizations(version) or owner_view == ABSENT or owner_view is True:
+        return False
+    return True if owner_view is False else None
+
+
+def owner_view(api):
+    """:func:`decide`'s ``owner_view`` from an unfiltered search made with the owner's own token (``api``)."""
+    try:
+        return api.can_read()
+    except CamundaError as err:
+        if err.status == 404:
+            return ABSENT
+        if err.status == 403:
+            return False
+        raise
+
+
+def prove_spoke_call(api, owner_id, fix):
+    """One call the Camunda Spoke really makes, with the owner's token (``api``): publish a message that no process
+    waits for and that lives 0 ms (``MESSAGE:CREATE``, which the Spoke's grants include). Returns the proven sentence;
+    CamundaError with ``fix`` when the cluster refuses it (HTTP 403: the client lacks the grant)."""
+    body = {"name": PROBE_MESSAGE_NAME, "timeToLive": 0}
+
+    def call():
+        return api.transport.request("POST", "v2/messages/publication", json=body, headers=api.headers,
+                                     expected=(200, 201, 204))
+    try:
+        api.client.wait_ready(call, api.transport)
+    except TransportError as err:
+        if err.status == 403:
+            raise CamundaError(
+                "Client {0} cannot make the Camunda Spoke's calls on {1} (publishing a message was refused with HTTP "
+                "403{2}): the cluster enforces authorizations and the client lacks them; {3}".format(
+                    owner_id, api.host, ": " + err.service_detail if err.service_detail else "", fix),
+                status=403, reason=str(err))
+        raise CamundaError("Client {0} could not make the Camunda Spoke's call (publishing a message) on {1}: {2}".format(
+            owner_id, api.host, err), status=err.status, reason=str(err))
+    return "client {0} made one of the Camunda Spoke's calls (published a message) on {1}".format(owner_id, api.host)
+
+
+# -- The desired-state run over the options of camunda_authorization (also reached through camunda_client_credential) --
+
+def wanted_authorizations(params):
+    """``[{resource_type, resource_id, permissions}]`` from the options; CamundaError (before any request) when one
+    is not valid for Camunda 8.8."""
+    if params.get("preset") == "servicenow_spoke":
+        entries = spoke_authorizations(params.get("process_ids"), params.get("message_names"))
+    elif params.get("authorizations") is not None:
+        entries = [dict(resource_type=e["resource_type"], resource_id=e.get("resource_id") or WILDCARD,
+                        permissions=list(e.get("permissions") or [])) for e in params["authorizations"]]
+    else:
+        entries = [dict(resource_type=params["resource_type"], resource_id=params.get("resource_id") or WILDCARD,
+                        permissions=list(params.get("permissions") or []))]
+    problems = []
+    seen = set()
+    for entry in entries:
+        found = validate(entry)
+        if params["state"] == "absent":  # no permissions with state=absent means all of them
+            found = [p for p in found if not p.endswith("has no permissions")]
+        problems.extend(found)
+        key = (entry["resource_type"], entry["resource_id"])
+        if key in seen:
+            problems.append("{0} {1!r} is given twice".format(*key))
+        seen.add(key)
+    if not entries:
+        problems.append("authorizations is empty")
+    if problems:
+        raise CamundaError("Invalid authorizations for {0} {1!r}, nothing was sent: {2}".format(
+            params["owner_type"], params["owner_id"], "; ".join(problems)))
+    return entries
+
+
+def rest_url_for(params, client):
+    if params.get("cluster_rest_url"):
+        return params["cluster_rest_url"].rstrip("/")
+    if client.deployment == SELF_MANAGED and client.opt("cluster_api_url"):
+        return client.opt("cluster_api_url").rstrip("/")
+    url = None
+    if params.get("cluster_id"):
+        url = saas_cluster_rest_url(params["cluster_id"], params.get("region"), client.opt("cluster_api_url"))
+    if not url:
+        raise CamundaError("No cluster REST URL; set cluster_rest_url, or cluster_id with region (SaaS), or "
+                           "camunda.cluster_api_url")
+    return url
+
+
+def managing_token(params, client):
+    """``(token, caller)``: a cluster token of the credential that manages authorizations, and its name."""
+    if params.get("access_token"):
+        client.add_secret(params["access_token"])
+        return params["access_token"], "of the access token"
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    if not client_id:
+        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
+    if not client_id or not client_secret:
+        raise CamundaError("No credential to manage authorizations with; set client_id and client_secret of a "
+                           "cluster client that holds permissions on the Authorization resource, or access_token")
+    token = client.fetch_token(params.get("token_url") or client.token_url(), client_id, client_secret,
+                               params.get("audience") or client.cluster_audience(), what="cluster").access_token
+    return token, client_id
+
+
+class Run:
+    """One module run: the owner, the API, whether the credential can read (asked at most once)."""
+
+    def __init__(self, params, api, check_mode):
+        self.params = params
+        self.api = api
+        self.check_mode = check_mode
+        self.owner = (params["owner_type"], params["owner_id"])
+        self.readable = None
+        self.warnings = []
+
+    def can_read(self):
+        if self.readable is None:
+            self.readable = self.api.can_read()
+        return self.readable
+
+    def blind(self, entry, what):
+        return CamundaError(
+            "The credential {0} cannot read authorizations on {1} (its searches come back empty), so {2} of {3} {4!r} "
+            "for {5} {6!r} is impossible; grant it READ on the Authorization resource, or {7}".format(
+                self.api.caller, self.api.host, what, entry["resource_type"], entry["resource_id"], self.owner[0],
+                self.owner[1], "use exact=false" if what == "an exact check" else "remove the grant by hand"))
+
+    def ensure(self, entry):
+        owner_type, owner_id = self.owner
+        rtype, rid = entry["resource_type"], entry["resource_id"]
+        state, exact = self.params["state"], self.params["exact"]
+        rows = matching(self.api.search(owner_type, owner_id, rtype, rid), owner_type, owner_id, rtype, rid)
+        if not rows and not self.can_read():
+            if state == "absent":
+                raise self.blind(entry, "a removal")
+            if exact:
+                raise self.blind(entry, "an exact check")
+            return self.grant_blind(entry)
+        actions, before, after = plan(rows, entry["permissions"], exact, state)
+        keys = [str(r.get("authorizationKey")) for r in rows]
+        if not actions:
+            return self.outcome(entry, "absent" if state == "absent" else "unchanged", before, after, keys, False)
+        if state == "absent":
+            result = "deleted" if not after else "updated"
+        else:
+            result = "created" if actions[0][0] == "create" else "updated"
+        if self.check_mode:
+            return self.outcome(entry, result, before, after, keys, True)
+        for action in actions:
+            if action[0] == "create":
+                created, added = self.create(entry, action[1])
+                if not added:  # 409: granted already, not yet visible to searches
+                    return self.outcome(entry, "unchanged", before, after, keys, False)
+                keys.extend(created)
+            elif action[0] == "update":
+                self.api.update(action[1], owner_type, owner_id, rtype, rid, action[2])
+            else:
+                self.api.delete(action[1])
+                keys.remove(action[1])
+        return self.outcome(entry, result, before, after, keys, True)
+
+    def create(self, entry, permissions):
+        """Create, and on 409 one permission at a time: ``(keys, added permissions)``."""
+        owner_type, owner_id = self.owner
+        key = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], permissions)
+        if key is not None:
+            return [key], list(permissions)
+        # 409: the owner holds at least one of them; find out which, one permission at a time.
+        keys, added = [], []
+        if len(permissions) > 1:
+            for permission in permissions:
+                one = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], [permission])
+                if one is not None:
+                    keys.append(one)
+                    added.append(permission)
+        return keys, added
+
+    def grant_blind(self, entry):
+        """Nothing found and the credential cannot read: create (409 means it is there), or report unknown."""
+        perms = sorted(entry["permissions"])
+        if self.check_mode:
+            self.warnings.append(
+                "The credential {0} cannot read authorizations on {1}, so whether {2} {3!r} of {4} {5!r} is already "
+                "granted is unknown; a real run creates it, and a 409 answer then means it was there".format(
+                    self.api.caller, self.api.host, entry["resource_type"], entry["resource_id"], self.owner[0],
+                    self.owner[1]))
+            return self.outcome(entry, "unknown", None, perms, [], True)
+        keys, added = self.create(entry, perms)
+        if not added:
+            return self.outcome(entry, "unchanged", None, perms, [], False)
+        return self.outcome(entry, "created", None, perms, keys, True)
+
+    def outcome(self, entry, result, before, after, keys, changed):
+        return {"resource_type": entry["resource_type"], "resource_id": entry["resource_id"], "result": result,
+                "permissions": list(after), "keys": list(keys), "_before": before, "_changed": changed}
+
+
+def has_manager(params):
+    """Whether a managing credential is given explicitly (with O(enforced_only), O(camunda.client_id) is the
+    organization's client of the caller, not a cluster credential, so it does not count)."""
+    return bool(params.get("access_token") or (params.get("client_id") and params.get("client_secret")))
+
+
+def owner_api(params, client, rest_url):
+    """The API called with the owner's own token (O(owner_secret) of a CLIENT owner), or None."""
+    if params.get("owner_token") and params["owner_id"]:  # camunda_client_credential's proof fetched it already
+        client.add_secret(params["owner_token"])
+        return AuthorizationAPI(client, rest_url, params["owner_token"], params["owner_id"])
+    if not (params.get("owner_secret") and params["owner_type"] == "CLIENT" and params["owner_id"]):
+        return None
+    client.add_secret(params["owner_secret"])
+    token = client.fetch_token(params.get("token_url") or client.token_url(), params["owner_id"],
+                               params["owner_secret"], params.get("audience") or client.cluster_audience(),
+                               what="cluster").access_token
+    return AuthorizationAPI(client, rest_url, token, params["owner_id"])
+
+
+def word(params, key, default):
+    return (params.get("vocabulary") or {}).get(key) or default
+
+
+def refusal(params, host):
+    return ("Camunda cluster {0} enforces authorizations (Camunda 8.8+) and client {1} must be granted what the "
+            "Camunda Spoke calls, but no credential to grant with is set: set {2} and {3} to a cluster client that "
+            "holds permissions on the Authorization resource ({4}), or grant them by hand and set {5}; nothing was "
+            "granted").format(host, params["owner_id"], word(params, "client_id", "client_id"),
+                              word(params, "client_secret", "client_secret"), PREREQUISITE,
+                              word(params, "grant", "grant: false"))
+
+
+def prove_fix(params):
+    if params["grant"]:
+        return "check that the grants above reached the cluster (its authorization cache keeps old answers up to 30 s)"
+    return ("grant them (camunda.servicenow.camunda_authorization with preset: servicenow_spoke, or Camunda Identity "
+            "> Authorizations, owner type Client, id {0}), or let the setup grant them: {1}").format(
+                params["owner_id"], word(params, "grant_on", "grant: true with client_id and client_secret"))
+
+
+def run(params, client, check_mode):
+    """The module result and warnings; raises CamundaError."""
+    entries = wanted_authorizations(params)
+    if not params["owner_id"]:
+        if check_mode and params["enforced_only"]:
+            return {"changed": False, "authorizations": [], "enforced": None, "readable": None, "proven": "",
+                    "note": "the client is created in this run, so its authorizations are checked then",
+                    "diff": {"before": {}, "after": {}}}, []
+        raise CamundaError("owner_id is empty; pass the id of the client (or other owner) to grant to")
+    rest_url = rest_url_for(params, client)
+    action, note, owner, enforced = GRANT, "", None, None
+    if params["enforced_only"]:
+        view = None
+        if has_authorizations(params.get("cluster_version")):
+            owner = owner_api(params, client, rest_url)
+            view = owner_view(owner) if owner is not None else None
+        action, note = decide(params.get("cluster_version"), view, has_manager(params), params["grant"])
+        enforced = enforcement(params.get("cluster_version"), view)
+        if action == REFUSE:
+            raise CamundaError(refusal(params, host_of(rest_url)))
+    result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}, "note": note,
+              "enforced": enforced, "readable": None, "proven": ""}
+    if action == SKIP:
+        return result, []
+    warnings = []
+    if action == GRANT:
+        granted, warnings = grant(params, client, check_mode, entries, rest_url)
+        result.update(granted)
+    if params["prove"] and not check_mode:
+        owner = owner or owner_api(params, client, rest_url)
+        if owner is not None:
+            result["proven"] = prove_spoke_call(owner, params["owner_id"], prove_fix(params))
+    return result, warnings
+
+
+def grant(params, client, check_mode, entries, rest_url):
+    """The grants with the managing credential: (result fields, warnings)."""
+    token, caller = managing_token(params, client)
+    one = Run(params, AuthorizationAPI(client, rest_url, token, caller), check_mode)
+    result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}}
+    for entry in entries:
+        done = one.ensure(entry)
+        label = "{0}:{1}".format(entry["resource_type"], entry["resource_id"])
+        before = done.pop("_before")
+        result["diff"]["before"][label] = "unknown" if before is None else before
+        result["diff"]["after"][label] = done["permissions"]
+        result["changed"] = result["changed"] or done.pop("_changed")
+        result["authorizations"].append(done)
+    result["readable"] = one.readable
+    return result, one.warnings
+
+
+def spoke_step(options, owner_id, owner_secret, owner_token, rest_url, cluster_version):
+    """camunda_authorization's parameters for the setup's step: the Camunda Spoke's grants for client ``owner_id``,
+    decided by :func:`decide` and proven with the client's own token (``options``: camunda_client_credential's
+    ``authorizations`` option)."""
+    return dict(cluster_id=None, region=None, cluster_rest_url=rest_url, client_id=options.get("client_id"),
+                client_secret=options.get("client_secret"), access_token=None, audience=None, token_url=None,
+                owner_type="CLIENT", owner_id=owner_id or "", resource_type=None, resource_id=WILDCARD,
+                permissions=None, authorizations=None, preset="servicenow_spoke",
+                process_ids=options.get("process_ids") or [WILDCARD],
+                message_names=options.get("message_names") or [WILDCARD], exact=False, state="present",
+                owner_secret=owner_secret, owner_token=owner_token, enforced_only=True,
+                cluster_version=cluster_version, grant=options.get("grant", True) is not False, prove=True,
+                vocabulary=options.get("vocabulary") or {})

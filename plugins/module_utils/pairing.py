@@ -182,3 +182,38 @@ def validate_base_name(base):
         return ("name {0!r} has {1} characters; at most {2} are allowed, so that the generation suffix -g<N> keeps "
                 "the client name within Camunda's 50").format(base, len(base), MAX_BASE_NAME)
     return None
+
+
+def disagreements(cluster_agreement):
+    """The variables the instances of a cluster must share but do not: ``{variable: {instance: value}}`` in,
+    ``[(variable, [(value, [instances])])]`` out, sorted (an empty list when they agree)."""
+    out = []
+    for variable in sorted(cluster_agreement or {}):
+        by_value = {}
+        for instance, value in sorted((cluster_agreement[variable] or {}).items()):
+            by_value.setdefault("" if value is None else str(value), []).append(instance)
+        if len(by_value) > 1:
+            out.append((variable, sorted(by_value.items())))
+    return out
+
+
+def missing_inputs(required):
+    """The names in ``{name: value}`` whose value is unset, empty or false (a caller passes whether a secret is set,
+    never the secret), sorted."""
+    return sorted(name for name, value in (required or {}).items() if not value or str(value).strip() == "")
+
+
+def inputs_sentence(instance, cluster, required, cluster_agreement, hint=""):
+    """One sentence for what stops an instance before anything is written: inputs not set, or instances of its
+    cluster that disagree on what they share (values are never shown: they may be account names of a vault); None
+    when everything is fine."""
+    problems = []
+    missing = missing_inputs(required)
+    if missing:
+        problems.append("set {0}{1}".format(" and ".join(missing), " ({0})".format(hint) if hint else ""))
+    for variable, groups in disagreements(cluster_agreement):
+        problems.append("give every instance of Camunda cluster {0} the same {1} (in the cluster's group vars; now "
+                        "{2} differ)".format(cluster, variable, " / ".join(", ".join(hosts) for dummy, hosts in groups)))
+    if not problems:
+        return None
+    return "Nothing was written for {0}: {1}.".format(instance, "; ".join(problems))

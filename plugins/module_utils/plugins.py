@@ -164,3 +164,57 @@ def activate(client, plugin, host, wait_timeout=900, poll_interval=5, sleep=time
                                   progress["percent_complete"] if progress["percent_complete"] is not None else "?",
                                   progress_id))
         sleep(interval)
+
+
+def find_plugin(client, name, host):
+    """The plugin named exactly ``name`` (:func:`plugin_view`); PluginError listing similar names when none is."""
+    v_rows, sys_rows = client.batch_get(lookup_requests(name))
+    plugin = plugin_view(v_rows, sys_rows, name)
+    if plugin is not None:
+        return plugin
+    similar = similar_names(*client.batch_get(similar_requests(name)))
+    if similar:
+        raise PluginError("No plugin is named exactly {0!r} on {1} (similar: {2}); set name to the exact name".format(
+            name, host, ", ".join(similar)))
+    raise PluginError("No plugin named {0!r} is visible on {1}; check the name in All > System Applications > All "
+                      "Available Applications, and that the user may read v_plugin or sys_plugins (admin)".format(
+                          name, host))
+
+
+def ensure_state(plugin, host, report_only=False):
+    """The result of ensuring one plugin found by :func:`find_plugin` is active, before anything is activated:
+    ``{changed, plugin, status, fix, diff}``; PluginError (the request to file) for an inactive plugin only
+    ServiceNow staff may activate, unless ``report_only``."""
+    result = dict(changed=False, plugin=plugin, status="active", fix="",
+                  diff=dict(before=dict(active=plugin["active"]), after=dict(active=plugin["active"])))
+    if plugin["active"]:
+        return result
+    if staff_only(plugin["id"]):
+        result.update(status="request_required", fix=request_sentence(plugin["name"], plugin["id"], host))
+        if report_only:
+            return result
+        raise PluginError(result["fix"])
+    if report_only:
+        result.update(status="inactive", fix=(
+            "Plugin {0} ({1}) is not active on {2}; activate it with camunda.servicenow.servicenow_plugin (the CI/CD "
+            "API, role sn_cicd.sys_ci_automation) or in All > System Applications > All Available Applications".format(
+                plugin["name"], plugin["id"], host)))
+        return result
+    result.update(changed=True, status="activated")
+    result["diff"]["after"]["active"] = True
+    return result
+
+
+def carry_out(client, result, host, wait_timeout=900, poll_interval=5, sleep=time.sleep, clock=time.time):
+    """Activate the plugin of a result of :func:`ensure_state` that says ``activated``, wait, and read it again."""
+    plugin = result["plugin"]
+    final, seen = activate(client, plugin, host, wait_timeout, poll_interval, sleep, clock)
+    result["progress"] = seen
+    after = plugin_view(*client.batch_get(lookup_requests(plugin["name"])), name=plugin["name"])
+    if after is None or not after["active"]:
+        raise PluginError("The CI/CD API reported the activation of plugin {0} ({1}) on {2} as {3}, but the plugin "
+                          "is {4}; check it in All > System Applications > All Available Applications".format(
+                              plugin["name"], plugin["id"], host, final["status_label"] or "finished",
+                              "still inactive" if after else "no longer visible"))
+    result["plugin"] = after
+    return result

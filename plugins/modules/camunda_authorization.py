@@ -157,6 +157,50 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  owner_secret:
+    description:
+      - The secret of the O(owner_id) client (owner type V(CLIENT)), when known (for example right after the client
+        was created). With it the module can tell whether the cluster enforces authorizations (O(enforced_only)) and
+        prove the grants (O(prove)) with the client's own token.
+    type: str
+  enforced_only:
+    description:
+      - Decide first whether there is anything to grant, and do nothing (RV(note) says why) where there is not - a
+        cluster older than 8.8 (O(cluster_version), or a 404 from the authorization API), or authorizations disabled
+        (the owner's token reads authorizations without holding any grant). Without O(owner_secret) the module
+        cannot tell; it then grants when a managing credential is given (harmless where nothing is enforced) and
+        skips otherwise.
+      - Where authorizations are enforced, O(grant=true) and no managing credential (O(client_id) and
+        O(client_secret), or O(access_token)) is given, the module fails with one sentence naming the prerequisite.
+        With this option O(camunda.client_id) does not count as a managing credential (it is the organization's).
+      - O(owner_id) may then be empty in check mode (a client that the run would create).
+    type: bool
+    default: false
+  cluster_version:
+    description:
+      - The cluster's Camunda version when known (for example from M(camunda.servicenow.camunda_client_credential)),
+        for O(enforced_only).
+    type: str
+  grant:
+    description:
+      - With O(enforced_only), V(false) means the grants are made by hand; the module then only checks and, with
+        O(prove), proves them.
+    type: bool
+    default: true
+  prove:
+    description:
+      - After granting, make one call the Camunda Spoke really makes with the owner's own token (publish a message
+        that lives 0 ms and that no process waits for, which needs C(MESSAGE:CREATE)), and fail with one sentence
+        when the cluster refuses it. Needs O(owner_secret); not in check mode.
+    type: bool
+    default: false
+  vocabulary:
+    description:
+      - How the failure sentences name things for a caller that wraps the module (the C(camunda.servicenow.setup)
+        role names its own variables). Keys C(client_id), C(client_secret), C(grant) (how to say the grants are made
+        by hand) and C(grant_on) (how to let the caller grant).
+    type: dict
+    default: {}
 notes:
   - The permission checks follow the Camunda 8.8 table; resource types added later are passed to the cluster
     unchecked. Only the five 8.8 fields are sent, so the module works on 8.8, 8.9 and later.
@@ -245,6 +289,21 @@ readable:
   returned: always
   type: bool
   sample: true
+note:
+  description: With O(enforced_only), what was decided and why (for example that the cluster is older than 8.8).
+  returned: always
+  type: str
+  sample: "authorizations are disabled on the cluster (the client reads them without a grant): ..."
+enforced:
+  description: With O(enforced_only), whether the cluster enforces authorizations; null when not known.
+  returned: always
+  type: bool
+  sample: true
+proven:
+  description: With O(prove), the call the owner made, one sentence; empty when nothing was proven.
+  returned: always
+  type: str
+  sample: client 9WoCAA made one of the Camunda Spoke's calls (published a message) on bru-2.zeebe.camunda.io
 diff:
   description: The permission sets per C(<resource type>:<resource id>) before and after.
   returned: always
@@ -255,183 +314,10 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
+from ansible_collections.camunda.servicenow.plugins.module_utils.authorizations import run
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
-    SELF_MANAGED, CamundaClient, camunda_argument_spec, cluster_credential_argument_spec)
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import saas_cluster_rest_url
-from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
+    CamundaClient, camunda_argument_spec, cluster_credential_argument_spec)
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
-
-
-def wanted_authorizations(params):
-    """``[{resource_type, resource_id, permissions}]`` from the options; CamundaError (before any request) when one
-    is not valid for Camunda 8.8."""
-    if params.get("preset") == "servicenow_spoke":
-        entries = authz.spoke_authorizations(params.get("process_ids"), params.get("message_names"))
-    elif params.get("authorizations") is not None:
-        entries = [dict(resource_type=e["resource_type"], resource_id=e.get("resource_id") or authz.WILDCARD,
-                        permissions=list(e.get("permissions") or [])) for e in params["authorizations"]]
-    else:
-        entries = [dict(resource_type=params["resource_type"], resource_id=params.get("resource_id") or authz.WILDCARD,
-                        permissions=list(params.get("permissions") or []))]
-    problems = []
-    seen = set()
-    for entry in entries:
-        found = authz.validate(entry)
-        if params["state"] == "absent":  # no permissions with state=absent means all of them
-            found = [p for p in found if not p.endswith("has no permissions")]
-        problems.extend(found)
-        key = (entry["resource_type"], entry["resource_id"])
-        if key in seen:
-            problems.append("{0} {1!r} is given twice".format(*key))
-        seen.add(key)
-    if not entries:
-        problems.append("authorizations is empty")
-    if problems:
-        raise CamundaError("Invalid authorizations for {0} {1!r}, nothing was sent: {2}".format(
-            params["owner_type"], params["owner_id"], "; ".join(problems)))
-    return entries
-
-
-def rest_url_for(params, client):
-    if params.get("cluster_rest_url"):
-        return params["cluster_rest_url"].rstrip("/")
-    if client.deployment == SELF_MANAGED and client.opt("cluster_api_url"):
-        return client.opt("cluster_api_url").rstrip("/")
-    url = None
-    if params.get("cluster_id"):
-        url = saas_cluster_rest_url(params["cluster_id"], params.get("region"), client.opt("cluster_api_url"))
-    if not url:
-        raise CamundaError("No cluster REST URL; set cluster_rest_url, or cluster_id with region (SaaS), or "
-                           "camunda.cluster_api_url")
-    return url
-
-
-def managing_token(params, client):
-    """``(token, caller)``: a cluster token of the credential that manages authorizations, and its name."""
-    if params.get("access_token"):
-        client.add_secret(params["access_token"])
-        return params["access_token"], "of the access token"
-    client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    if not client_id:
-        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
-    if not client_id or not client_secret:
-        raise CamundaError("No credential to manage authorizations with; set client_id and client_secret of a "
-                           "cluster client that holds permissions on the Authorization resource, or access_token")
-    token = client.fetch_token(params.get("token_url") or client.token_url(), client_id, client_secret,
-                               params.get("audience") or client.cluster_audience(), what="cluster").access_token
-    return token, client_id
-
-
-class Run:
-    """One module run: the owner, the API, whether the credential can read (asked at most once)."""
-
-    def __init__(self, params, api, check_mode):
-        self.params = params
-        self.api = api
-        self.check_mode = check_mode
-        self.owner = (params["owner_type"], params["owner_id"])
-        self.readable = None
-        self.warnings = []
-
-    def can_read(self):
-        if self.readable is None:
-            self.readable = self.api.can_read()
-        return self.readable
-
-    def blind(self, entry, what):
-        return CamundaError(
-            "The credential {0} cannot read authorizations on {1} (its searches come back empty), so {2} of {3} {4!r} "
-            "for {5} {6!r} is impossible; grant it READ on the Authorization resource, or {7}".format(
-                self.api.caller, self.api.host, what, entry["resource_type"], entry["resource_id"], self.owner[0],
-                self.owner[1], "use exact=false" if what == "an exact check" else "remove the grant by hand"))
-
-    def ensure(self, entry):
-        owner_type, owner_id = self.owner
-        rtype, rid = entry["resource_type"], entry["resource_id"]
-        state, exact = self.params["state"], self.params["exact"]
-        rows = authz.matching(self.api.search(owner_type, owner_id, rtype, rid), owner_type, owner_id, rtype, rid)
-        if not rows and not self.can_read():
-            if state == "absent":
-                raise self.blind(entry, "a removal")
-            if exact:
-                raise self.blind(entry, "an exact check")
-            return self.grant_blind(entry)
-        actions, before, after = authz.plan(rows, entry["permissions"], exact, state)
-        keys = [str(r.get("authorizationKey")) for r in rows]
-        if not actions:
-            return self.outcome(entry, "absent" if state == "absent" else "unchanged", before, after, keys, False)
-        if state == "absent":
-            result = "deleted" if not after else "updated"
-        else:
-            result = "created" if actions[0][0] == "create" else "updated"
-        if self.check_mode:
-            return self.outcome(entry, result, before, after, keys, True)
-        for action in actions:
-            if action[0] == "create":
-                created, added = self.create(entry, action[1])
-                if not added:  # 409: granted already, not yet visible to searches
-                    return self.outcome(entry, "unchanged", before, after, keys, False)
-                keys.extend(created)
-            elif action[0] == "update":
-                self.api.update(action[1], owner_type, owner_id, rtype, rid, action[2])
-            else:
-                self.api.delete(action[1])
-                keys.remove(action[1])
-        return self.outcome(entry, result, before, after, keys, True)
-
-    def create(self, entry, permissions):
-        """Create, and on 409 one permission at a time: ``(keys, added permissions)``."""
-        owner_type, owner_id = self.owner
-        key = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], permissions)
-        if key is not None:
-            return [key], list(permissions)
-        # 409: the owner holds at least one of them; find out which, one permission at a time.
-        keys, added = [], []
-        if len(permissions) > 1:
-            for permission in permissions:
-                one = self.api.create(owner_type, owner_id, entry["resource_type"], entry["resource_id"], [permission])
-                if one is not None:
-                    keys.append(one)
-                    added.append(permission)
-        return keys, added
-
-    def grant_blind(self, entry):
-        """Nothing found and the credential cannot read: create (409 means it is there), or report unknown."""
-        perms = sorted(entry["permissions"])
-        if self.check_mode:
-            self.warnings.append(
-                "The credential {0} cannot read authorizations on {1}, so whether {2} {3!r} of {4} {5!r} is already "
-                "granted is unknown; a real run creates it, and a 409 answer then means it was there".format(
-                    self.api.caller, self.api.host, entry["resource_type"], entry["resource_id"], self.owner[0],
-                    self.owner[1]))
-            return self.outcome(entry, "unknown", None, perms, [], True)
-        keys, added = self.create(entry, perms)
-        if not added:
-            return self.outcome(entry, "unchanged", None, perms, [], False)
-        return self.outcome(entry, "created", None, perms, keys, True)
-
-    def outcome(self, entry, result, before, after, keys, changed):
-        return {"resource_type": entry["resource_type"], "resource_id": entry["resource_id"], "result": result,
-                "permissions": list(after), "keys": list(keys), "_before": before, "_changed": changed}
-
-
-def run(params, client, check_mode):
-    """The module result and warnings; raises CamundaError."""
-    entries = wanted_authorizations(params)
-    rest_url = rest_url_for(params, client)
-    token, caller = managing_token(params, client)
-    one = Run(params, authz.AuthorizationAPI(client, rest_url, token, caller), check_mode)
-    result = {"changed": False, "authorizations": [], "diff": {"before": {}, "after": {}}}
-    for entry in entries:
-        done = one.ensure(entry)
-        label = "{0}:{1}".format(entry["resource_type"], entry["resource_id"])
-        before = done.pop("_before")
-        result["diff"]["before"][label] = "unknown" if before is None else before
-        result["diff"]["after"][label] = done["permissions"]
-        result["changed"] = result["changed"] or done.pop("_changed")
-        result["authorizations"].append(done)
-    result["readable"] = one.readable
-    return result, one.warnings
 
 
 def argument_spec():
@@ -453,6 +339,12 @@ def argument_spec():
         message_names=dict(type="list", elements="str", default=[authz.WILDCARD]),
         exact=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        owner_secret=dict(type="str", no_log=True),
+        enforced_only=dict(type="bool", default=False),
+        cluster_version=dict(type="str"),
+        grant=dict(type="bool", default=True),
+        prove=dict(type="bool", default=False),
+        vocabulary=dict(type="dict", default={}),
     )
     return spec
 

@@ -146,6 +146,58 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  required:
+    description:
+      - Inputs that must be set, a dict of the caller's names and values; when one is empty or false the module
+        fails before anything is written, naming it (and the hint in O(vocabulary) key C(required)). Pass whether a
+        secret is set (a boolean), never the secret.
+    type: dict
+    default: {}
+  cluster_agreement:
+    description:
+      - What every ServiceNow instance of the cluster must share, a dict of names, each a dict of instance and
+        value; when the instances disagree the module fails before anything is written, naming the variable and the
+        instances (never the values).
+    type: dict
+    default: {}
+  authorizations:
+    description:
+      - Camunda 8.8+. After the client is decided (and proven, when its secret is known), ensure the authorizations
+        the Camunda Spoke needs for it and prove them with one of the Spoke's calls, made with the client's own
+        token, so that a missing grant fails here and not at ServiceNow's first business call. The rules (whether
+        there is anything to grant at all) are those of M(camunda.servicenow.camunda_authorization) with
+        O(camunda.servicenow.camunda_authorization#module:enforced_only=true) and
+        O(camunda.servicenow.camunda_authorization#module:preset=servicenow_spoke); RV(authorizations) reports them.
+      - Generations the module deletes (orphans, O(state=absent)) first lose the Spoke's grants, when a managing
+        credential is given (RV(authorizations_revoked)); otherwise RV(authorizations_kept) names them.
+      - Not given, nothing about authorizations is done.
+    type: dict
+    suboptions:
+      client_id:
+        description: The cluster client that manages authorizations (it holds permissions on the C(Authorization)
+          resource, a one-time grant made by hand).
+        type: str
+      client_secret:
+        description: Its secret.
+        type: str
+      grant:
+        description: V(false) - the grants are made by hand; only check and prove them.
+        type: bool
+        default: true
+      process_ids:
+        description: The BPMN process ids the Spoke may start, cancel and correlate to; V(*) is every process.
+        type: list
+        elements: str
+        default: ["*"]
+      message_names:
+        description: The message names the Spoke may publish; V(*) is every message.
+        type: list
+        elements: str
+        default: ["*"]
+      vocabulary:
+        description: The failure sentences' names, as O(camunda.servicenow.camunda_authorization#module:vocabulary).
+        type: dict
+        default: {}
 notes:
   - The organization API client in O(camunda) needs the C(Zeebe Client) scope on SaaS; the Keycloak admin user
     needs the C(manage-clients) role on Self-Managed.
@@ -291,6 +343,28 @@ not_proven:
   returned: when O(state=present)
   type: str
   sample: ""
+authorizations_revoked:
+  description: With O(authorizations) and its managing credential, the ids of the deleted generations whose grants
+    were taken away first (would be, in check mode).
+  returned: when generations were deleted
+  type: list
+  elements: str
+  sample: ["9WoCAA~Fh9Gs.0s~sSB-w4yBBTdTe~Mq"]
+authorizations_kept:
+  description: With O(authorizations) but no managing credential, the ids of the deleted generations whose grants (if
+    any) stay on the cluster; remove them in Camunda Identity.
+  returned: when generations were deleted
+  type: list
+  elements: str
+  sample: []
+authorizations:
+  description:
+    - With O(authorizations), what was decided (C(note), C(enforced)), granted (C(authorizations), per resource) and
+      proven (C(proven), the Spoke's call the client made).
+  returned: when O(authorizations) is given and the cluster REST URL is known
+  type: dict
+  sample: {"note": "granted", "enforced": true, "proven": "client 9WoCAA made one of the Camunda Spoke's calls ...",
+           "authorizations": [{"resource_type": "MESSAGE", "resource_id": "*", "result": "created"}]}
 diff:
   description: The generations before and after (names only, never a secret).
   returned: always
@@ -300,6 +374,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import pairing
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, camunda_argument_spec, host_of, version_tuple)
@@ -472,7 +547,8 @@ def connection_of(client, cluster_id, cluster):
 
 
 def prove(client, params, client_id, secret, rest_url, token_url, audience, name):
-    """Token from the configured token service, then the topology; returns (proven sentence, gateway version)."""
+    """Token from the configured token service, then the topology; returns (proven sentence, gateway version,
+    token)."""
     token = client.fetch_token(token_url, client_id, secret, audience, what="cluster").access_token
     topology = get_topology(client, rest_url, token, "the cluster as client {0}".format(name))
     version = topology.get("gatewayVersion")
@@ -480,12 +556,17 @@ def prove(client, params, client_id, secret, rest_url, token_url, audience, name
     if minimum and version and version_tuple(version) < version_tuple(minimum):
         raise CamundaError("The cluster at {0} runs Camunda {1}, below the minimum {2} of the ServiceNow integration; "
                            "update the cluster.".format(host_of(rest_url), version, minimum))
-    return "client {0} called cluster {1} (Camunda {2})".format(name, rest_url, version or "?"), version
+    return "client {0} called cluster {1} (Camunda {2})".format(name, rest_url, version or "?"), version, token
 
 
 def ensure(params, client, check_mode):
     """The module's work; returns (result, warnings)."""
     base = params["name"]
+    refusal = pairing.inputs_sentence(word(params, "instance", "the ServiceNow instance"),
+                                      params["cluster_id"] or "(Self-Managed)", params["required"],
+                                      params["cluster_agreement"], word(params, "required", ""))
+    if refusal and params["state"] == "present":
+        raise CamundaError(refusal)
     reason = pairing.validate_base_name(base)
     if reason:
         raise CamundaError("Invalid client name: {0}.".format(reason))
@@ -508,11 +589,12 @@ def ensure(params, client, check_mode):
     result = {"changed": False, "deleted": []}
 
     if params["state"] == "absent":
+        result["changed"] = revoke(params, client, check_mode, cluster_id, directory, gens, result)
         for gen in gens:
             if not check_mode:
                 directory.delete(gen)
             result["deleted"].append(gen["name"])
-        result["changed"] = bool(gens)
+        result["changed"] = result["changed"] or bool(gens)
         result["diff"] = {"before": {"clients": before} if gens else {}, "after": {}}
         return result, []
 
@@ -527,6 +609,7 @@ def ensure(params, client, check_mode):
     if decision.create and not params["create"]:
         raise CamundaError(no_create_sentence(decision, params, directory.where))
 
+    revoked = revoke(params, client, check_mode, cluster_id, directory, decision.orphans, result, cluster)
     for gen in decision.orphans:
         if not check_mode:
             directory.delete(gen)
@@ -544,7 +627,7 @@ def ensure(params, client, check_mode):
             client.add_secret(secret)
         elif client.deployment == SELF_MANAGED and not check_mode:
             secret = directory.secret(decision.use)
-    result["changed"] = bool(decision.create or decision.orphans)
+    result["changed"] = bool(decision.create or decision.orphans or revoked)
     after = [gen["name"] for gen in gens if gen not in decision.orphans] + ([name] if decision.create else [])
     result["diff"] = {"before": {"clients": before}, "after": {"clients": after}}
 
@@ -563,12 +646,13 @@ def ensure(params, client, check_mode):
         result["client_secret"] = secret
 
     where = "cluster {0}".format(cluster_id) if cluster is not None else directory.where
+    token = None
     if check_mode:
         result["proven"] = ""
         result["not_proven"] = "check mode: nothing was proven"
     elif secret and rest_url and params["prove"]:
-        result["proven"], result["gateway_version"] = prove(client, params, client_id, secret, rest_url, token_url,
-                                                            audience, name)
+        result["proven"], result["gateway_version"], token = prove(client, params, client_id, secret, rest_url,
+                                                                   token_url, audience, name)
         result["not_proven"] = ""
     elif secret and params["prove"]:
         result["proven"] = "client {0} exists in {1}".format(name, where)
@@ -579,7 +663,57 @@ def ensure(params, client, check_mode):
             if cluster else "")
         result["not_proven"] = ("the secret ServiceNow holds (Camunda never shows it again; a rotation issues and "
                                 "proves a new one)")
-    return result, []
+    warnings = []
+    if params.get("authorizations") is not None and rest_url:
+        warnings = grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url)
+    return result, warnings
+
+
+def revoke(params, client, check_mode, cluster_id, directory, removed, result, cluster=None):
+    """Before generations are deleted: take the Spoke's grants away from them (O(authorizations) with a managing
+    credential), so that no authorization outlives its client; True when something was (would be) revoked. The ids
+    are in RV(authorizations_revoked); without a managing credential RV(authorizations_kept) names them."""
+    options = params.get("authorizations")
+    if not removed or options is None:
+        return False
+    if not (options.get("client_id") and options.get("client_secret")):
+        result["authorizations_kept"] = [gen["client_id"] for gen in removed]
+        return False
+    if cluster is None and client.deployment != SELF_MANAGED and not client.opt("cluster_api_url"):
+        cluster = cluster_view(directory.console.get_cluster(), cluster_id)  # the region, for the REST URL
+    dummy, rest_url = connection_of(client, cluster_id, cluster)
+    changed = False
+    result["authorizations_revoked"] = []
+    for gen in removed:
+        step = authz.spoke_step(options, gen["client_id"], None, None, rest_url, "")
+        step.update(enforced_only=False, prove=False, state="absent")
+        try:
+            done, dummy = authz.run(step, client, check_mode)
+        except CamundaError as err:
+            if err.status == 404:  # no authorization API (before 8.8): nothing was ever granted
+                continue
+            raise
+        if done["changed"]:
+            changed = True
+            result["authorizations_revoked"].append(gen["client_id"])
+    return changed
+
+
+def grant_and_prove(params, client, check_mode, result, client_id, secret, token, rest_url):
+    """Camunda 8.8+: the Spoke's grants for the client (plugins/module_utils/authorizations.py decides whether there
+    is anything to grant) and one of the Spoke's calls with the client's own token; updates ``result``."""
+    version = (result.get("cluster") or {}).get("version") or result.get("gateway_version") or ""
+    step = authz.spoke_step(params["authorizations"], client_id, secret if params["prove"] else None,
+                            token if params["prove"] else None, rest_url, version)
+    done, warnings = authz.run(step, client, check_mode)
+    result["authorizations"] = dict((key, done.get(key)) for key in ("note", "enforced", "proven", "authorizations"))
+    result["changed"] = result["changed"] or done["changed"]
+    if done["diff"]["before"] or done["diff"]["after"]:
+        result["diff"]["before"]["authorizations"] = done["diff"]["before"]
+        result["diff"]["after"]["authorizations"] = done["diff"]["after"]
+    if done.get("proven"):
+        result["proven"] = "{0}; {1}".format(result["proven"], done["proven"]) if result["proven"] else done["proven"]
+    return warnings
 
 
 def argument_spec():
@@ -602,6 +736,16 @@ def argument_spec():
         audience=dict(type="str"),
         vocabulary=dict(type="dict", default={}),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        required=dict(type="dict", default={}),
+        cluster_agreement=dict(type="dict", default={}),
+        authorizations=dict(type="dict", options=dict(
+            client_id=dict(type="str"),
+            client_secret=dict(type="str", no_log=True),
+            grant=dict(type="bool", default=True),
+            process_ids=dict(type="list", elements="str", default=["*"]),
+            message_names=dict(type="list", elements="str", default=["*"]),
+            vocabulary=dict(type="dict", default={}),
+        )),
     )
     return spec
 

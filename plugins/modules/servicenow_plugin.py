@@ -140,52 +140,16 @@ def argument_spec():
 
 
 def find_plugin(client, name, host):
-    v_rows, sys_rows = client.batch_get(pl.lookup_requests(name))
-    plugin = pl.plugin_view(v_rows, sys_rows, name)
-    if plugin is not None:
-        return plugin
-    similar = pl.similar_names(*client.batch_get(pl.similar_requests(name)))
-    if similar:
-        raise pl.PluginError("No plugin is named exactly {0!r} on {1} (similar: {2}); set name to the exact name".format(
-            name, host, ", ".join(similar)))
-    raise pl.PluginError("No plugin named {0!r} is visible on {1}; check the name in All > System Applications > All "
-                         "Available Applications, and that the user may read v_plugin or sys_plugins (admin)".format(
-                             name, host))
+    return pl.find_plugin(client, name, host)
 
 
 def run(module, client, sleep=time.sleep, clock=time.time):
     params = module.params
     host = client.host
-    plugin = find_plugin(client, params["name"], host)
-    result = dict(changed=False, plugin=plugin, status="active", fix="",
-                  diff=dict(before=dict(active=plugin["active"]), after=dict(active=plugin["active"])))
-    if plugin["active"]:
+    result = pl.ensure_state(find_plugin(client, params["name"], host), host, params["report_only"])
+    if not result["changed"] or module.check_mode:
         return result
-    if pl.staff_only(plugin["id"]):
-        result.update(status="request_required", fix=pl.request_sentence(plugin["name"], plugin["id"], host))
-        if params["report_only"]:
-            return result
-        raise pl.PluginError(result["fix"])
-    if params["report_only"]:
-        result.update(status="inactive", fix=(
-            "Plugin {0} ({1}) is not active on {2}; activate it with camunda.servicenow.servicenow_plugin (the CI/CD "
-            "API, role sn_cicd.sys_ci_automation) or in All > System Applications > All Available Applications".format(
-                plugin["name"], plugin["id"], host)))
-        return result
-    result.update(changed=True, status="activated")
-    result["diff"]["after"]["active"] = True
-    if module.check_mode:
-        return result
-    final, seen = pl.activate(client, plugin, host, params["wait_timeout"], params["poll_interval"], sleep, clock)
-    result["progress"] = seen
-    after = pl.plugin_view(*client.batch_get(pl.lookup_requests(params["name"])), name=params["name"])
-    if after is None or not after["active"]:
-        raise pl.PluginError("The CI/CD API reported the activation of plugin {0} ({1}) on {2} as {3}, but the plugin "
-                             "is {4}; check it in All > System Applications > All Available Applications".format(
-                                 plugin["name"], plugin["id"], host, final["status_label"] or "finished",
-                                 "still inactive" if after else "no longer visible"))
-    result["plugin"] = after
-    return result
+    return pl.carry_out(client, result, host, params["wait_timeout"], params["poll_interval"], sleep, clock)
 
 
 def main():

@@ -91,6 +91,15 @@ options:
     description: Seconds between two progress requests.
     type: int
     default: 5
+  plugins:
+    description:
+      - Plugins (by exact name, never a guessed id) to make active first, through the CI/CD API's plugin activation,
+        as M(camunda.servicenow.servicenow_plugin) does (O(wait_timeout) per plugin). All are looked up before
+        anything is activated; an inactive plugin only ServiceNow staff may activate (Integration Hub,
+        C(com.glide.hub.*)) fails the module before any write, naming the plugin and the request to file.
+    type: list
+    elements: str
+    default: []
 notes:
   - Installing needs the role C(sn_cicd.sys_ci_automation) (or C(admin)), the CI/CD REST API plugin
     C(com.glide.continuousdelivery), and an instance entitled to the application in the ServiceNow Store
@@ -117,6 +126,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+plugins:
+  description: The plugins of O(plugins), each with C(name), C(id) and C(status) (V(active) or V(activated)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "API Key and HMAC Authentication", "id": "com.glide.tokenbased_auth", "status": "activated"}]
 application:
   description: The application as the instance shows it after the run (empty when it is not installed).
   returned: always
@@ -152,6 +167,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import plugins as pl
 from ansible_collections.camunda.servicenow.plugins.module_utils.plugins import link_id, progress_view
 from ansible_collections.camunda.servicenow.plugins.module_utils.progress import Reporter
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
@@ -184,6 +200,7 @@ MODULE_OPTIONS = dict(
     load_demo_data=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=900),
     poll_interval=dict(type="int", default=5),
+    plugins=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -342,19 +359,40 @@ def read_application(client, scope):
     return find_application(rows, scope)
 
 
+def ensure_plugins(client, params, host, check_mode, sleep=time.sleep, clock=time.time):
+    """Activate the plugins of O(plugins) that are inactive (by exact name; all are looked up first, so that one only
+    ServiceNow staff may activate stops the run before anything is activated): ``(changed, [{name, id, status}],
+    diff before, diff after)``."""
+    planned = [pl.ensure_state(pl.find_plugin(client, name, host), host) for name in params["plugins"]]
+    if not check_mode:
+        for one in planned:
+            if one["changed"]:
+                pl.carry_out(client, one, host, params["wait_timeout"], params["poll_interval"], sleep, clock)
+    view = [dict(name=one["plugin"]["name"], id=one["plugin"]["id"], status=one["status"]) for one in planned]
+    return (any(one["changed"] for one in planned), view,
+            dict((one["plugin"]["name"], one["diff"]["before"]["active"]) for one in planned),
+            dict((one["plugin"]["name"], one["diff"]["after"]["active"]) for one in planned))
+
+
 def run(module, client, sleep=time.sleep, clock=time.time):
     params = module.params
     host = getattr(client, "host", None) or "the ServiceNow instance"
     app = read_application(client, params["scope"])
     action = decide(app, params, host)
     before = application_view(app)
-    result = dict(changed=False, action=action, application=before, installed=bool(app), diff=dict(before={}, after={}))
+    result = dict(changed=False, action=action, application=before, installed=bool(app), diff=dict(before={}, after={}),
+                  plugins=[])
+    if params.get("plugins"):
+        changed, result["plugins"], was, will = ensure_plugins(client, params, host, module.check_mode, sleep, clock)
+        result["changed"] = changed
+        if changed:
+            result["diff"] = dict(before=dict(plugins=was), after=dict(plugins=will))
     if action == "none":
         return result
     version = install_version(params, host)
     result["changed"] = True
-    result["diff"] = dict(before=dict(version=before.get("version", ""), active=before.get("active", "")),
-                          after=dict(version=version, active="true"))
+    result["diff"]["before"].update(version=before.get("version", ""), active=before.get("active", ""))
+    result["diff"]["after"].update(version=version, active="true")
     if module.check_mode:
         return result
     result["progress"] = install(client, params, version, host, sleep=sleep, clock=clock)

@@ -162,8 +162,8 @@ missing:
   returned: always
   type: list
   elements: str
-  sample: ["The required plugin Integration Hub Action Step - REST (com.glide.hub.action_step.rest) is not active on
-            https://dev12345.service-now.com: activate it (All > System Definition > Plugins) before using the spoke."]
+  sample: ["The required plugin Integration Hub Action Step - REST (com.glide.hub.action_step.rest) is inactive on
+            https://dev12345.service-now.com, and ServiceNow activates Integration Hub plugins only on request: ..."]
 missing_optional:
   description: One sentence per missing optional prerequisite (the Flow Starter plugins).
   returned: always
@@ -223,6 +223,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.camunda.servicenow.plugins.module_utils.plugins import staff_only
 from ansible_collections.camunda.servicenow.plugins.module_utils.query import QUERY_ARGUMENT_SPEC
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import ModuleError
@@ -496,7 +497,15 @@ def missing_sentences(facts, params, host):
                        "All > System Definition > Plugins or give the user read access to v_plugin." % host)
         return missing, optional, unknown
     for status in plugins["required"]:
-        if not status["active"]:
+        if not status["active"] and all(staff_only(plugin_id) for plugin_id in status["ids"]):
+            # Only ServiceNow staff activate Integration Hub plugins: name the request to file, never pretend.
+            missing.append("The required plugin %s (%s) is %s on %s, and ServiceNow activates Integration Hub plugins "
+                           "only on request: as admin open All > System Applications > All Available Applications, "
+                           "find %s and choose Request plugin (Now Support schedules it; a Personal Developer Instance "
+                           "can preview Integration Hub), then run the setup again." % (
+                               status["name"], " or ".join(status["ids"]),
+                               "inactive" if status["present"] else "not installed", host, status["name"]))
+        elif not status["active"]:
             missing.append("The required plugin %s (%s) is %s on %s: activate it (All > System Definition > Plugins) "
                            "before using the spoke." % (status["name"], " or ".join(status["ids"]),
                                                         "inactive" if status["present"] else "not installed", host))

@@ -93,6 +93,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  created_by:
+    description:
+      - With O(state=absent), remove the user only when its C(sys_created_by) is this user name (for example the
+        account the caller logs in with, so that only a user the caller created is removed); otherwise it stays and
+        RV(kept) says why. An empty value removes nothing.
+    type: str
 notes:
   - Creating users and granting roles needs C(user_admin) (or C(admin)); setting a password needs C(admin) (or an
     ACL on C(sys_user.user_password)); an instance drops the field for other callers without an error, which the
@@ -135,6 +141,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+kept:
+  description: With O(state=absent) and O(created_by), why the user was not removed; empty when it was (or was gone).
+  returned: when O(state=absent)
+  type: str
+  sample: user camunda.connectors on https://example.service-now.com was created by admin2, not by admin, so it stays
 record:
   description: The user after the run (managed fields and C(sys_id)); never the password. Empty after O(state=absent).
   returned: always
@@ -211,6 +222,7 @@ def argument_spec():
         purge_roles=dict(type="bool", default=False),
         verify_login=dict(type="bool", default=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        created_by=dict(type="str"),
     )
     return spec
 
@@ -356,6 +368,16 @@ class UserRun:
 
     def absent(self):
         current = self.lookup()
+        creator = self.params.get("created_by")
+        if current is not None and creator is not None:
+            rows = self.client.get_records(USER_TABLE, {"sys_id": current["sys_id"]}, ("sys_id", "sys_created_by"), 1)
+            made_by = records.normalize((rows or [{}])[0].get("sys_created_by"))
+            if not creator or made_by != creator:
+                return dict(changed=False, record=_public(current), roles=[], extra_roles=[], login_verified=False,
+                            kept="user {0} on {1} was created by {2}, not by {3}, so it stays".format(
+                                self.params["user_name"], self.host, made_by or "an unknown user",
+                                creator or "the account this run logs in with (unknown)"),
+                            diff={"before": {}, "after": {}})
         the_plan = records.plan(current, {"user_name": self.params["user_name"]}, state="absent")
         granted = direct_grants(self.client, current["sys_id"]) if current else {}
         if current and not self.check_mode:
@@ -365,7 +387,8 @@ class UserRun:
         diff = the_plan.diff
         diff["before"]["roles"] = sorted(granted) if current else []
         diff["after"]["roles"] = []
-        return dict(changed=result["changed"], record={}, roles=[], extra_roles=[], login_verified=False, diff=diff)
+        return dict(changed=result["changed"], record={}, roles=[], extra_roles=[], login_verified=False, kept="",
+                    diff=diff)
 
 
 def _result(response):

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 
 SPOKE_PROCESS = ["CANCEL_PROCESS_INSTANCE", "CREATE_PROCESS_INSTANCE", "READ_PROCESS_DEFINITION",
@@ -82,3 +84,43 @@ def test_matching_is_exact():
     rows = [row("1", ["CREATE"]), row("2", ["CREATE"], rid="other"), dict(row("3", ["CREATE"]), ownerId="C1"),
             dict(row("4", ["CREATE"]), ownerType="ROLE"), "junk"]
     assert [r["authorizationKey"] for r in authz.matching(rows, "CLIENT", "c1", "MESSAGE", "*")] == ["1"]
+
+
+# -- decide: whether a setup grants at all ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version, view, can_grant, grant, action, note_part", [
+    ("8.7.3", None, True, True, "skip", "Camunda 8.7.3 has no authorizations"),
+    ("8.6.0", False, False, True, "skip", "came with 8.8"),
+    ("", "absent", True, True, "skip", "no authorization API"),
+    ("8.8.0", "absent", False, True, "skip", "no authorization API"),
+    ("8.8.0", False, True, True, "grant", "granted"),
+    ("8.8.0", None, True, True, "grant", "granted"),
+    ("8.9.1", True, True, True, "grant", "does not enforce authorizations now"),
+    ("8.8.0", True, False, True, "skip", "authorizations are disabled"),
+    ("8.8.0", True, False, False, "skip", "authorizations are disabled"),
+    ("8.8.0", None, False, True, "skip", "not checked in this run"),
+    ("8.8.0", False, False, True, "refuse", ""),
+    ("8.8.0", False, True, False, "prove", "granted by hand"),
+    ("8.8.0", False, False, False, "prove", "granted by hand"),
+    ("", False, False, True, "refuse", ""),
+])
+def test_decide(version, view, can_grant, grant, action, note_part):
+    got_action, note = authz.decide(version, view, can_grant, grant)
+    assert got_action == action
+    assert note_part in note
+    if action == "grant" and view is not True:
+        assert note == "granted"
+
+
+@pytest.mark.parametrize("version, expected", [
+    ("8.8.0", True), ("8.10.0-alpha1", True), ("9.0", True), ("8.7.9", False), ("8.6", False), ("", True),
+    (None, True), ("SNAPSHOT", True), ("8", True)])
+def test_has_authorizations(version, expected):
+    assert authz.has_authorizations(version) is expected
+
+
+@pytest.mark.parametrize("version, view, expected", [
+    ("8.7.0", None, False), ("8.8.0", "absent", False), ("8.8.0", True, False), ("8.8.0", False, True),
+    ("8.8.0", None, None), ("", False, True)])
+def test_enforced(version, view, expected):
+    assert authz.enforcement(version, view) is expected

@@ -194,3 +194,25 @@ def test_decide_dispatches_on_mode_and_leader():
     assert pairing.decide("per_instance", gens(1), "id1", BASE).state == "trusted"
     assert pairing.decide("shared", [], "", SHARED, leader=True).create == SHARED + "-g1"
     assert pairing.decide("shared", [], "", SHARED, leader=False).refusal is not None
+
+
+# -- what stops an instance before anything is written: inputs and the cluster's agreement ------------------------
+
+def test_inputs_sentence_names_what_is_missing_and_who_disagrees():
+    assert pairing.inputs_sentence("sn1", "c1", {"a": "x", "b": True}, {"user": {"sn1": "u", "sn2": "u"}}) is None
+    assert pairing.inputs_sentence("sn1", "c1", {"setup_connector_user": "", "setup_connector_password": False,
+                                                 "setup_camunda_cluster_id": "c1"}, {},
+                                   "or setup_connector_secrets: false") == (
+        "Nothing was written for sn1: set setup_connector_password and setup_connector_user (or "
+        "setup_connector_secrets: false).")
+    sentence = pairing.inputs_sentence("sn2", "c1", {}, {"setup_connector_user": {"sn1": "a", "sn2": "b", "sn3": "a"},
+                                                         "setup_camunda_client_name": {"sn1": "n", "sn2": "n"}})
+    assert sentence == ("Nothing was written for sn2: give every instance of Camunda cluster c1 the same "
+                        "setup_connector_user (in the cluster's group vars; now sn1, sn3 / sn2 differ).")
+
+
+def test_disagreements_and_missing_inputs():
+    assert pairing.disagreements({"v": {"h1": None, "h2": ""}}) == []
+    assert pairing.disagreements({"v": {"h1": 1, "h2": "1"}}) == []
+    assert pairing.disagreements({"v": {"h2": "b", "h1": "a"}}) == [("v", [("a", ["h1"]), ("b", ["h2"])])]
+    assert pairing.missing_inputs({"x": None, "y": " ", "z": "ok", "w": False, "t": True}) == ["w", "x", "y"]

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from ansible_collections.camunda.servicenow.plugins.module_utils import authorizations as authz
 from ansible_collections.camunda.servicenow.plugins.module_utils import camunda as cm
 from ansible_collections.camunda.servicenow.plugins.module_utils import errors
 from ansible_collections.camunda.servicenow.plugins.modules import camunda_authorization as mod
@@ -29,7 +30,8 @@ def params(**overrides):
     out = dict(cluster_id=None, region=None, cluster_rest_url=REST, client_id="authz-admin", client_secret=ADMIN_SECRET,
                access_token=None, audience=None, token_url=None, owner_type="CLIENT", owner_id="spoke-client",
                resource_type=None, resource_id="*", permissions=None, authorizations=None, preset="servicenow_spoke",
-               process_ids=["*"], message_names=["*"], exact=False, state="present")
+               process_ids=["*"], message_names=["*"], exact=False, state="present", owner_secret=None, enforced_only=False,
+               cluster_version=None, grant=True, prove=False, vocabulary={})
     out.update(overrides)
     return out
 
@@ -173,10 +175,153 @@ def test_invalid_input_fails_before_any_request(fake_http, sleeps):
 
 def test_rest_url_and_credentials(sleeps):
     with pytest.raises(errors.CamundaError) as err:
-        mod.rest_url_for(params(cluster_rest_url=None), client(sleeps))
+        authz.rest_url_for(params(cluster_rest_url=None), client(sleeps))
     assert "No cluster REST URL" in str(err.value)
-    assert mod.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
+    assert authz.rest_url_for(params(cluster_rest_url=None, cluster_id="c9", region="bru-2"), client(sleeps)) == \
         "https://bru-2.zeebe.camunda.io/c9"
     with pytest.raises(errors.CamundaError) as err:
-        mod.managing_token(params(client_id=None, client_secret=None), client(sleeps))
+        authz.managing_token(params(client_id=None, client_secret=None), client(sleeps))
     assert str(err.value).startswith("No credential to manage authorizations with")
+
+
+# -- enforced_only, owner_secret, prove: the setup role's authorization step -------------------------------------------
+
+OWNER_SECRET = "OwnerSecret-S3cret"
+PUBLISH = "/c1/v2/messages/publication"
+
+
+class EnforcingCluster(FakeCluster):
+    """FakeCluster with one token per client and the enforcement of a cluster: ``mode`` ``enforced`` (the owner sees
+    no records and may publish only with MESSAGE:CREATE), ``disabled`` (everyone sees and may do everything) or
+    ``absent`` (no authorization API: 404)."""
+
+    def __init__(self, fake_http, mode="enforced"):
+        FakeCluster.__init__(self, fake_http)
+        self.mode = mode
+        fake_http.handle("POST", "/oauth/token", self.token)
+        fake_http.handle("POST", BASE + "/search", self.guarded_search)
+        fake_http.handle("POST", PUBLISH, self.publish)
+
+    @staticmethod
+    def token(call):
+        return 200, {"access_token": "tok-" + call.form["client_id"], "expires_in": 3600}
+
+    @staticmethod
+    def caller(call):
+        return call.headers["Authorization"].split("tok-", 1)[1]
+
+    def guarded_search(self, call):
+        if self.mode == "absent":
+            return 404, {"title": "Not Found", "status": 404, "detail": "No endpoint"}
+        if self.mode == "enforced" and self.caller(call) != "authz-admin":
+            return 200, {"items": [], "page": {"totalItems": 0}}
+        return self.search(call)
+
+    def publish(self, call):
+        granted = ("MESSAGE", "*", ["CREATE"]) in self.client_rows(self.caller(call))
+        if self.mode == "enforced" and not granted:
+            return 403, {"title": "FORBIDDEN", "status": 403, "detail": "Insufficient permissions to perform operation "
+                         "'CREATE' on resource 'MESSAGE'"}
+        return 200, {"messageKey": "1", "tenantId": "<default>"}
+
+
+def step(**overrides):
+    """The options the setup role passes."""
+    out = params(owner_secret=OWNER_SECRET, enforced_only=True, cluster_version="8.8.0", grant=True, prove=True,
+                 vocabulary={"client_id": "setup_camunda_authorization_client_id",
+                             "client_secret": "setup_camunda_authorization_client_secret",
+                             "grant": "setup_camunda_authorization_grant: false",
+                             "grant_on": "setup_camunda_authorization_grant: true"})
+    out.update(overrides)
+    return out
+
+
+def test_enforced_cluster_granted_and_proven(fake_http, sleeps):
+    cluster = EnforcingCluster(fake_http)
+    result, warnings = mod.run(step(), client(sleeps), False)
+    assert result["changed"] is True and result["enforced"] is True and result["note"] == "granted"
+    assert cluster.client_rows() == SPOKE_ROWS
+    assert result["proven"] == ("client spoke-client made one of the Camunda Spoke's calls (published a message) on "
+                                "zeebe.test")
+    assert fake_http.requests_to(PUBLISH)[0].json == {"name": "camunda-servicenow-access-check", "timeToLive": 0}
+    assert fake_http.requests_to(PUBLISH)[0].headers["Authorization"] == "Bearer tok-spoke-client"
+    dumped = json.dumps(result)
+    assert OWNER_SECRET not in dumped and "tok-" not in dumped
+
+
+def test_without_the_grant_the_proof_fails(fake_http, sleeps):
+    cluster = EnforcingCluster(fake_http)
+    with pytest.raises(cm.CamundaError) as err:
+        mod.run(step(grant=False, client_id=None, client_secret=None), client(sleeps), False)
+    assert str(err.value) == (
+        "Client spoke-client cannot make the Camunda Spoke's calls on zeebe.test (publishing a message was refused with "
+        "HTTP 403: Insufficient permissions to perform operation 'CREATE' on resource 'MESSAGE'): the cluster enforces "
+        "authorizations and the client lacks them; grant them (camunda.servicenow.camunda_authorization with preset: "
+        "servicenow_spoke, or Camunda Identity > Authorizations, owner type Client, id spoke-client), or let the setup "
+        "grant them: setup_camunda_authorization_grant: true")
+    assert cluster.writes() == []
+
+
+def test_enforced_without_a_managing_credential_names_the_prerequisite(fake_http, sleeps):
+    cluster = EnforcingCluster(fake_http)
+    with pytest.raises(cm.CamundaError) as err:
+        mod.run(step(client_id=None, client_secret=None), client(sleeps), False)
+    message = str(err.value)
+    assert message.startswith("Camunda cluster zeebe.test enforces authorizations (Camunda 8.8+) and client "
+                              "spoke-client must be granted what the Camunda Spoke calls, but no credential to grant "
+                              "with is set: set setup_camunda_authorization_client_id and "
+                              "setup_camunda_authorization_client_secret to a cluster client that holds permissions on "
+                              "the Authorization resource (grant it once by hand")
+    assert message.endswith("or grant them by hand and set setup_camunda_authorization_grant: false; nothing was granted")
+    assert cluster.writes() == [] and fake_http.requests_to(PUBLISH) == []
+
+
+@pytest.mark.parametrize("mode, version, note", [
+    ("disabled", "8.8.0", "authorizations are disabled on the cluster"),
+    ("absent", "", "the cluster has no authorization API"),
+    ("enforced", "8.7.2", "Camunda 8.7.2 has no authorizations"),
+])
+def test_nothing_to_grant_is_skipped_with_a_note(fake_http, sleeps, mode, version, note):
+    cluster = EnforcingCluster(fake_http, mode)
+    result, warnings = mod.run(step(client_id=None, client_secret=None, cluster_version=version), client(sleeps), False)
+    assert (result["changed"], result["enforced"], result["authorizations"], result["proven"]) == (False, False, [], "")
+    assert result["note"].startswith(note) and warnings == []
+    assert cluster.writes() == [] and fake_http.requests_to(PUBLISH) == []
+    if version == "8.7.2":
+        assert fake_http.calls == []  # not even a token: the version says it all
+
+
+def test_disabled_cluster_with_a_managing_credential_is_granted_for_later(fake_http, sleeps):
+    cluster = EnforcingCluster(fake_http, "disabled")
+    result, dummy = mod.run(step(), client(sleeps), False)
+    assert result["changed"] is True and result["enforced"] is False
+    assert result["note"].startswith("granted; the cluster does not enforce authorizations now")
+    assert cluster.client_rows() == SPOKE_ROWS
+    # A later run without the client's secret (ServiceNow holds a trusted client) grants nothing new.
+    again, dummy = mod.run(step(owner_secret=None), client(sleeps), False)
+    assert (again["changed"], again["enforced"], again["proven"]) == (False, None, "")
+
+
+def test_unknown_secret_and_no_managing_credential_writes_and_asks_nothing(fake_http, sleeps):
+    EnforcingCluster(fake_http)
+    result, dummy = mod.run(step(owner_secret=None, client_id=None, client_secret=None), client(sleeps), False)
+    assert (result["changed"], result["enforced"]) == (False, None)
+    assert result["note"].startswith("not checked in this run")
+    assert fake_http.calls == []
+
+
+def test_check_mode_of_a_client_not_created_yet(fake_http, sleeps):
+    result, dummy = mod.run(step(owner_id="", owner_secret=None), client(sleeps), True)
+    assert result["changed"] is False and result["note"].startswith("the client is created in this run")
+    assert fake_http.calls == []
+    with pytest.raises(cm.CamundaError) as err:
+        mod.run(step(owner_id=""), client(sleeps), False)
+    assert str(err.value).startswith("owner_id is empty")
+
+
+def test_check_mode_predicts_and_does_not_prove(fake_http, sleeps):
+    cluster = EnforcingCluster(fake_http)
+    result, dummy = mod.run(step(), client(sleeps), True)
+    assert result["changed"] is True and result["proven"] == ""
+    assert [a["result"] for a in result["authorizations"]] == ["created", "created"]
+    assert cluster.writes() == [] and fake_http.requests_to(PUBLISH) == []

@@ -33,7 +33,8 @@ def params(**overrides):
     out = {"cluster_id": CLUSTER, "name": BASE, "held_client_id": "", "mode": "per_instance", "leader": True,
            "cluster_held_client_ids": [], "limited": False, "client_secret": None, "rotate": False,
            "delete_orphans": True, "create": True, "prove": False, "minimum_version": "8.6", "permissions": ["Zeebe"],
-           "audience": None, "vocabulary": {}, "state": "present"}
+           "audience": None, "vocabulary": {}, "state": "present", "authorizations": None, "required": {},
+           "cluster_agreement": {}}
     out.update(overrides)
     return out
 
@@ -226,7 +227,7 @@ def test_proof_uses_the_configured_token_url(monkeypatch):
 
     def fake_prove(client, params_, client_id, secret, rest_url, token_url, audience, name):
         seen.update(client_id=client_id, secret=secret, rest_url=rest_url, token_url=token_url, audience=audience)
-        return "proven", "8.8.0"
+        return "proven", "8.8.0", "tok"
     monkeypatch.setattr(mod, "prove", fake_prove)
     result = run(console, prove=True)
     assert seen == {"client_id": "new-id-1", "secret": "new-secret-1", "rest_url": "https://cluster.test/" + CLUSTER,
@@ -276,3 +277,129 @@ def test_a_cluster_that_becomes_ready_is_waited_for():
     console.get_cluster = get_cluster
     result = run(console)
     assert len(reads) == 3 and result["cluster"]["ready"] is True and result["created"] is True
+
+
+# ------------------------------------------------------------------------------------------------ authorizations
+
+AUTHZ = "/{0}/v2/authorizations".format(CLUSTER)
+PUBLISH = "/{0}/v2/messages/publication".format(CLUSTER)
+
+
+class EnforcingCluster:
+    """The cluster REST API of an 8.8 cluster that enforces authorizations: the owner's searches are empty, its
+    publication needs MESSAGE:CREATE; ``authz-admin`` manages them."""
+
+    def __init__(self, fake_http):
+        self.rows = [{"authorizationKey": "1", "ownerType": "ROLE", "ownerId": "admin", "resourceType": "AUTHORIZATION",
+                      "resourceId": "*", "permissionTypes": ["CREATE", "READ", "UPDATE", "DELETE"]}]
+        fake_http.handle("POST", "/oauth/token", lambda c: (200, {"access_token": "tok-" + c.form["client_id"],
+                                                                  "expires_in": 3600}))
+        fake_http.handle("POST", AUTHZ + "/search", self.search)
+        fake_http.handle("POST", AUTHZ, self.create)
+        fake_http.handle("POST", PUBLISH, self.publish)
+
+    @staticmethod
+    def caller(call):
+        return call.headers["Authorization"].split("tok-", 1)[1]
+
+    def search(self, call):
+        if self.caller(call) != "authz-admin":
+            return 200, {"items": [], "page": {"totalItems": 0}}
+        flt = call.json.get("filter") or {}
+        rows = [r for r in self.rows if all(r[k] == flt[k] for k in ("ownerId", "ownerType", "resourceType") if k in flt)]
+        return 200, {"items": rows, "page": {"totalItems": len(rows)}}
+
+    def create(self, call):
+        assert self.caller(call) == "authz-admin"
+        self.rows.append(dict(call.json, authorizationKey=str(len(self.rows) + 1)))
+        return 201, {"authorizationKey": str(len(self.rows))}
+
+    def publish(self, call):
+        owner = self.caller(call)
+        if any(r["ownerId"] == owner and r["resourceType"] == "MESSAGE" for r in self.rows):
+            return 200, {"messageKey": "1"}
+        return 403, {"title": "FORBIDDEN", "status": 403, "detail": "Insufficient permissions to perform operation "
+                     "'CREATE' on resource 'MESSAGE'"}
+
+
+def proven_with_token(monkeypatch):
+    def fake_prove(client, params_, client_id, secret, rest_url, token_url, audience, name):
+        return "client {0} called cluster {1} (Camunda 8.8.0)".format(name, rest_url), "8.8.0", "tok-" + client_id
+    monkeypatch.setattr(mod, "prove", fake_prove)
+
+
+def test_a_new_client_is_granted_the_spokes_calls_and_proven_with_one(fake_http, monkeypatch):
+    cluster = EnforcingCluster(fake_http)
+    proven_with_token(monkeypatch)
+    result = run(FakeConsole(), prove=True,
+                 authorizations={"client_id": "authz-admin", "client_secret": "admin-secret", "grant": True,
+                                 "process_ids": ["*"], "message_names": ["*"], "vocabulary": {}})
+    assert result["authorizations"]["note"] == "granted" and result["authorizations"]["enforced"] is True
+    assert [(a["resource_type"], a["result"]) for a in result["authorizations"]["authorizations"]] == [
+        ("PROCESS_DEFINITION", "created"), ("MESSAGE", "created")]
+    assert sorted((r["ownerId"], r["resourceType"]) for r in cluster.rows[1:]) == [
+        ("new-id-1", "MESSAGE"), ("new-id-1", "PROCESS_DEFINITION")]
+    assert result["proven"].endswith("; client new-id-1 made one of the Camunda Spoke's calls (published a message) on "
+                                     "cluster.test")
+    assert result["diff"]["after"]["authorizations"]["MESSAGE:*"] == ["CREATE"]
+    # the proof's token was reused: one token request, the managing credential's
+    assert [c.form["client_id"] for c in fake_http.requests_to("/oauth/token")] == ["authz-admin"]
+    assert "admin-secret" not in json.dumps(result) and "tok-" not in json.dumps(result)
+
+
+def test_without_the_grant_the_new_client_fails_its_proof(fake_http, monkeypatch):
+    EnforcingCluster(fake_http)
+    proven_with_token(monkeypatch)
+    with pytest.raises(CamundaError) as err:
+        run(FakeConsole(), prove=True, authorizations={"client_id": None, "client_secret": None, "grant": False,
+                                                       "process_ids": ["*"], "message_names": ["*"], "vocabulary": {}})
+    assert str(err.value).startswith("Client new-id-1 cannot make the Camunda Spoke's calls on cluster.test "
+                                     "(publishing a message was refused with HTTP 403")
+
+
+def test_a_trusted_pair_without_a_managing_credential_asks_the_cluster_nothing(fake_http):
+    EnforcingCluster(fake_http)
+    result = run(FakeConsole([gen(1)]), held_client_id="id1", prove=True,
+                 authorizations={"client_id": None, "client_secret": None, "grant": True, "process_ids": ["*"],
+                                 "message_names": ["*"], "vocabulary": {}})
+    assert result["changed"] is False and result["authorizations"]["enforced"] is None
+    assert result["authorizations"]["note"].startswith("not checked in this run")
+    assert fake_http.calls == []
+
+
+def test_check_mode_of_a_first_run_says_when_it_checks(fake_http):
+    result = run(FakeConsole(), check_mode=True,
+                 authorizations={"client_id": "authz-admin", "client_secret": "admin-secret", "grant": True,
+                                 "process_ids": ["*"], "message_names": ["*"], "vocabulary": {}})
+    assert result["authorizations"]["note"] == "the client is created in this run, so its authorizations are checked then"
+    assert fake_http.calls == []
+
+
+def test_missing_inputs_and_a_disagreeing_cluster_stop_before_anything_is_read_or_written():
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        run(console, vocabulary={"instance": "sn2", "required": "or setup_connector_secrets: false"},
+            required={"setup_connector_password": False},
+            cluster_agreement={"setup_connector_user": {"sn1": "a", "sn2": "b"}})
+    assert str(err.value) == (
+        "Nothing was written for sn2: set setup_connector_password (or setup_connector_secrets: false); give every "
+        "instance of Camunda cluster " + CLUSTER + " the same setup_connector_user (in the cluster's group vars; now "
+        "sn1 / sn2 differ).")
+    assert console.calls == []
+
+
+def test_deleted_generations_lose_their_grants_first(fake_http):
+    cluster = EnforcingCluster(fake_http)
+    for owner in ("id1", "id2"):
+        cluster.rows.append({"authorizationKey": str(len(cluster.rows) + 1), "ownerType": "CLIENT", "ownerId": owner,
+                             "resourceType": "MESSAGE", "resourceId": "*", "permissionTypes": ["CREATE"]})
+    deleted = []
+    fake_http.handle("DELETE", AUTHZ + "/2", lambda c: (deleted.append("2"), (204, None))[1])
+    console = FakeConsole([gen(1), gen(2)])
+    options = {"client_id": "authz-admin", "client_secret": "admin-secret", "grant": True, "process_ids": ["*"],
+               "message_names": ["*"], "vocabulary": {}}
+    result = run(console, held_client_id="id2", authorizations=options)
+    assert result["deleted"] == [BASE + "-g1"] and result["authorizations_revoked"] == ["id1"]
+    assert deleted == ["2"] and console.writes() == [("delete", "id1")]
+    again = run(console, state="absent", authorizations=dict(options, client_id=None, client_secret=None))
+    assert again["deleted"] == [BASE + "-g2"] and again["authorizations_kept"] == ["id2"]

@@ -47,7 +47,7 @@ class Clock:
 def params(**overrides):
     out = dict(instance=dict(host="https://" + HOST), state="present", scope="x_camun_camunda", verify_only=False,
                app_id="aac1b64fc3803290ef46d0af050131d0", version=None, load_demo_data=False, wait_timeout=60,
-               poll_interval=5)
+               poll_interval=5, plugins=[])
     out.update(overrides)
     return out
 
@@ -259,3 +259,57 @@ def test_duplicate_scopes_fail_with_the_shared_sentence():
         "a natural key must identify one record, so remove or rename the duplicates, or identify the record by its "
         "id".format(SCOPE_ID, "9" * 32))
     assert client.api_calls() == []
+
+
+# -- plugins: activated first, by name; one only ServiceNow staff may activate stops everything before a write ------
+
+def fake_plugins(monkeypatch, active):
+    """find_plugin answers from ``active`` ({name: (id, active)}); carry_out records what it would activate."""
+    activated = []
+
+    def find(client, name, host):
+        plugin_id, is_active = active[name]
+        return {"id": plugin_id, "name": name, "active": is_active, "version": "1", "source_table": "v_plugin"}
+
+    def carry_out(client, result, host, *args):
+        activated.append(result["plugin"]["name"])
+        result["plugin"] = dict(result["plugin"], active=True)
+        return result
+    monkeypatch.setattr(mod.pl, "find_plugin", find)
+    monkeypatch.setattr(mod.pl, "carry_out", carry_out)
+    return activated
+
+
+def test_plugins_are_activated_before_the_spoke_is_looked_at_again(monkeypatch):
+    activated = fake_plugins(monkeypatch, {"API Key and HMAC Authentication": ("com.glide.tokenbased_auth", False),
+                                           "Flow Designer": ("com.glide.hub.flow_designer", True)})
+    client = instance([[APP]])
+    result = run(client, plugins=["API Key and HMAC Authentication", "Flow Designer"])
+    assert activated == ["API Key and HMAC Authentication"]
+    assert result["changed"] is True and result["action"] == "none"
+    assert result["plugins"] == [
+        {"name": "API Key and HMAC Authentication", "id": "com.glide.tokenbased_auth", "status": "activated"},
+        {"name": "Flow Designer", "id": "com.glide.hub.flow_designer", "status": "active"}]
+    assert result["diff"] == {"before": {"plugins": {"API Key and HMAC Authentication": False, "Flow Designer": True}},
+                              "after": {"plugins": {"API Key and HMAC Authentication": True, "Flow Designer": True}}}
+    again = fake_plugins(monkeypatch, {"Flow Designer": ("com.glide.hub.flow_designer", True)})
+    assert run(instance([[APP]]), plugins=["Flow Designer"])["changed"] is False and again == []
+
+
+def test_a_plugin_only_servicenow_may_activate_stops_everything_before_a_write(monkeypatch):
+    activated = fake_plugins(monkeypatch, {"API Key and HMAC Authentication": ("com.glide.tokenbased_auth", False),
+                                           "Integration Hub Enterprise Pack": ("com.glide.hub.integrations.enterprise",
+                                                                               False)})
+    client = instance([[]])
+    with pytest.raises(mod.pl.PluginError) as err:
+        run(client, version="1.2.0", plugins=["API Key and HMAC Authentication", "Integration Hub Enterprise Pack"])
+    assert "ServiceNow activates Integration Hub plugins only on request" in str(err.value)
+    assert "Request plugin" in str(err.value)
+    assert activated == [] and client.api_calls() == []
+
+
+def test_check_mode_predicts_the_activation(monkeypatch):
+    activated = fake_plugins(monkeypatch, {"API Key and HMAC Authentication": ("com.glide.tokenbased_auth", False)})
+    result = run(instance([[APP]]), check_mode=True, plugins=["API Key and HMAC Authentication"])
+    assert result["changed"] is True and activated == []
+    assert result["plugins"][0]["status"] == "activated"

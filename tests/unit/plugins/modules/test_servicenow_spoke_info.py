@@ -104,7 +104,10 @@ def test_fresh_instance_names_each_missing_prerequisite():
         "The script include OAuthCamundaUtil does not exist on sn.example.test: it comes with the Camunda Spoke, so "
         "install or repair the spoke.",
         "The required plugin Integration Hub Action Step - REST (com.glide.hub.action_step.rest) is inactive on "
-        "sn.example.test: activate it (All > System Definition > Plugins) before using the spoke.",
+        "sn.example.test, and ServiceNow activates Integration Hub plugins only on request: as admin open All > "
+        "System Applications > All Available Applications, find Integration Hub Action Step - REST and choose Request "
+        "plugin (Now Support schedules it; a Personal Developer Instance can preview Integration Hub), then run the "
+        "setup again.",
     ]
     assert len(result["missing_optional"]) == 2
     assert result["missing_optional"][0].startswith("The optional plugin Integration Hub Enterprise Pack "

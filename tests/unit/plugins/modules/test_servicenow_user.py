@@ -28,7 +28,7 @@ class Module:
         self.params = dict(instance={"host": HOST, "username": "admin", "password": ADMIN_PASSWORD},
                            user_name="camunda.connectors", password=PASSWORD, update_password="on_create",
                            first_name="Camunda", last_name="Connectors", email=None, web_service_access_only=True,
-                           roles=["itil"], purge_roles=False, verify_login=True, state="present")
+                           roles=["itil"], purge_roles=False, verify_login=True, state="present", created_by=None)
         self.params.update(overrides)
 
 
@@ -101,3 +101,27 @@ def test_login_check_failures(fake_http, status, expected):
         mod.check_login(client(module), module.params, HOST)
     assert str(err.value) == expected
     assert PASSWORD not in str(err.value)
+
+
+@pytest.mark.parametrize("creator, made_by, removed", [("admin", "admin", True), ("admin", "jane", False),
+                                                       ("", "admin", False)])
+def test_absent_removes_only_a_user_the_caller_created(fake_http, creator, made_by, removed):
+    row = {"sys_id": USER_ID, "user_name": "camunda.connectors", "first_name": "Camunda", "last_name": "Connectors",
+           "web_service_access_only": "true", "active": "true"}
+    fake_http.add("GET", USERS, json={"result": [row]})
+    fake_http.add("GET", USERS, json={"result": [{"sys_id": USER_ID, "sys_created_by": made_by}]})
+    fake_http.add("GET", "/api/now/table/sys_user_has_role", json={"result": [
+        {"sys_id": "g" * 32, "role.name": "itil", "inherited": "false"}]})
+    fake_http.add("DELETE", "/api/now/table/sys_user_has_role/" + "g" * 32, status=204)
+    fake_http.add("DELETE", USERS + "/" + USER_ID, status=204)
+    module = Module(state="absent", password=None, created_by=creator)
+    result = mod.run(module, client(module))
+    deletes = [c.path for c in fake_http.calls if c.method == "DELETE"]
+    assert result["changed"] is removed
+    if removed:
+        assert deletes == ["/api/now/table/sys_user_has_role/" + "g" * 32, USERS + "/" + USER_ID]
+        assert result["kept"] == ""
+    else:
+        assert deletes == []
+        assert result["kept"].startswith("user camunda.connectors on sn.example.test was created by ")
+        assert result["kept"].endswith("so it stays")
