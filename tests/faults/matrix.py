@@ -494,8 +494,8 @@ class Pool:
             except Exception as error:  # pylint: disable=broad-except
                 worker.state = None
                 with self.lock:
-                    self.errors.append("{0} {1} {2} {3}: {4}".format(job.what, job.variant, job.playbook,
-                                                                    job.fault, error))
+                    self.errors.append("{0} {1} {2} {3}: {4}".format(
+                        job.what, job.variant, job.playbook, job.fault, error))
                 print("  [{0}] ERROR {1}".format(worker.name, error), flush=True)
             finally:
                 with self.lock:
@@ -640,6 +640,7 @@ def plan_full(steps, args, faults):
     for number in range(args.concurrent):
         for variant in ("saas", "shared") if number == 0 else ("saas",):
             jobs.append(Job("concurrent", variant, "site", count=number + 1))
+
     # Most telling first (so a time budget cuts the least): the saas groups, the interrupted and concurrent plays,
     # then shared and Self-Managed, then the permanent faults; within each, the slow cells (lost replies wait for the
     # timeout) first, so the last minutes are not one worker's long cell.
