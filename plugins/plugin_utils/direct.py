@@ -13,7 +13,7 @@ AnsibleModule, the same result parsing). The worker's Python is the controller's
 
 The module runs the usual way (Ansible's `_execute_module`) when any of these holds: the connection is not local
 (`delegate_to` a host that can reach the services), the task uses `become` or `async`, the controller's Python lacks
-`requests` or the serialization API of ansible-core 2.19 (older cores), or the variable
+`requests`, ansible-core is not a release this was tested against (IN_PROCESS_CORES: 2.19 and 2.20), or the variable
 `camunda_servicenow_in_process` is false (inventory, play or task vars). Both paths give the same result.
 
 When the result carries a non-empty value under one of SECRET_KEYS (a new client's secret, an access token), the
@@ -40,13 +40,20 @@ from ansible import constants as C
 from ansible.module_utils import basic
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.utils.display import Display
-from ansible.vars.clean import remove_internal_keys
 
-try:  # ansible-core 2.19+: module arguments and results travel through a serialization profile
+# Running a module in-process follows ActionBase._execute_module's internals (the serialization profile, how the
+# result is parsed and cleaned), which change between ansible-core releases: it is done only on the releases whose
+# internals it was written and tested against; every other release runs modules the usual way.
+IN_PROCESS_CORES = ("2.19.", "2.20.")
+try:
     from ansible.module_utils.common.json import Direction, get_module_encoder
-except ImportError:  # pragma: no cover - older ansible-core: the usual module round trip
-    Direction = get_module_encoder = None
+    from ansible.vars.clean import remove_internal_keys
+except ImportError:  # pragma: no cover - another ansible-core: the usual module round trip
+    Direction = get_module_encoder = remove_internal_keys = None
+if not ANSIBLE_CORE_VERSION.startswith(IN_PROCESS_CORES):  # pragma: no cover - depends on the installed core
+    get_module_encoder = None
 
 # Imported here, once, in the process that loads the action plugin (the strategy loads it before forking the task's
 # worker), so that a worker does not import requests and the collection's service clients again for every task.

@@ -18,8 +18,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.camunda.servicenow.plugins.plugin_utils import direct
 
-needs_profiles = pytest.mark.skipif(direct.get_module_encoder is None, reason='ansible-core before 2.19 runs modules '
-                                    'the usual way (no serialization profiles to run them in-process)')
+needs_profiles = pytest.mark.skipif(direct.get_module_encoder is None, reason='this ansible-core runs modules '
+                                    'the usual way (in-process only on direct.IN_PROCESS_CORES)')
 
 INTERNAL = {'_ansible_check_mode': True, '_ansible_no_log': False, '_ansible_diff': False,
             '_ansible_verbosity': 0, '_ansible_module_name': 'camunda.servicenow.fake'}
@@ -188,3 +188,10 @@ def test_progress_lines_reach_the_terminal_not_the_modules_output(monkeypatch):
     assert last_json(out['stdout'])['changed'] is True
     assert 'Installing' not in out['stdout']
     assert progress.SINK is None  # a module process (or the next task) shows nothing before its end
+
+
+def test_in_process_only_on_the_cores_it_was_tested_against():
+    from ansible.release import __version__
+
+    assert direct.IN_PROCESS_CORES == ("2.19.", "2.20.")
+    assert (direct.get_module_encoder is not None) is __version__.startswith(direct.IN_PROCESS_CORES)
