@@ -12,7 +12,8 @@ local tmp, mode 0700, removed when ansible-playbook ends), which every worker of
 What is kept: only answers that hold no secret. For the hosts of one task (``task_scope``; the next task reads again,
 as the service may have changed in between): the Console's cluster and its list of API clients, never connector
 secrets or tokens. For the whole run (``scope``): a ServiceNow instance's refusal of the Batch API, so that the run
-tries it once per instance. Each is kept under a scope that names the service, the credential and the object (a read made with one
+tries it once per instance; and when the Camunda token service was last called (``pace``), so that token requests
+from all hosts are spaced out to its limit instead of refused. Each is kept under a scope that names the service, the credential and the object (a read made with one
 organization's credential is never answered from another's). Consistency: a scope's lock is held while its read is
 sent, so concurrent hosts wait for one read instead of sending several; a write through the scope (create, delete,
 update, successful or not, as a lost reply may have committed) forgets what it changes (a client write: the client
@@ -51,6 +52,15 @@ def task_scope(*parts):
     if STORE is None or fcntl is None or not STORE.task:
         return None
     return STORE.scope("task", STORE.task, *parts)
+
+
+def pace(key, interval, sleep, clock):
+    """Wait until ``interval`` seconds have passed since the last ``pace`` of ``key`` in this run (any host), then
+    note this one: requests to a service that limits how often one address may call it (the Camunda token service:
+    about one request per second) are spaced out instead of refused with 429 and retried. No-op without a store."""
+    if STORE is None or fcntl is None:
+        return 0.0
+    return STORE.scope("pace", key).space(interval, sleep, clock)
 
 
 class RunStore(object):
@@ -128,6 +138,21 @@ class Scope(object):
                 os.remove(self._path(key))
             except OSError:
                 pass
+
+    def space(self, interval, sleep, clock):
+        """Under the scope's lock: sleep until ``interval`` after the last call, record now; returns the wait."""
+        path = self._path("last")
+        with self._locked():
+            try:
+                with open(path) as handle:
+                    last = float(json.load(handle)["value"])
+            except (OSError, IOError, ValueError, KeyError, TypeError):
+                last = None
+            wait = 0.0 if last is None else max(0.0, last + interval - clock())
+            if wait:
+                sleep(wait)
+            self._write(path, clock())
+            return wait
 
     def drop(self):
         """Forget every kept read of this scope (after a write through it)."""

@@ -225,3 +225,49 @@ def test_a_refused_batch_api_is_tried_once_per_run_and_instance(fake_http, store
     # other credentials on the same instance find out for themselves (a 403 may be about the user's roles)
     sn_client(password="other").batch_get(REQUESTS)
     assert [(x.method, x.path) for x in fake_http.calls].count(("POST", BATCH)) == 2
+
+
+# ---------------------------------------------------------------------------------------------- token pacing
+
+class Clock(object):
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+def test_pace_spaces_calls_of_one_key_across_the_run(store):
+    clock = Clock()
+    assert shared_reads.pace(("token", "https://login.test/oauth/token"), 1.1, clock.sleep, clock.time) == 0.0
+    clock.now += 0.4
+    assert round(shared_reads.pace(("token", "https://login.test/oauth/token"), 1.1, clock.sleep, clock.time), 3) == 0.7
+    clock.now += 5
+    assert shared_reads.pace(("token", "https://login.test/oauth/token"), 1.1, clock.sleep, clock.time) == 0.0
+    assert shared_reads.pace(("token", "https://other.test/oauth/token"), 1.1, clock.sleep, clock.time) == 0.0
+    assert clock.sleeps == [0.7]
+
+
+def test_pace_without_a_store_does_not_wait(monkeypatch):
+    monkeypatch.setattr(shared_reads, "STORE", None)
+    clock = Clock()
+    assert shared_reads.pace("k", 1.1, clock.sleep, clock.time) == 0.0
+    assert shared_reads.pace("k", 1.1, clock.sleep, clock.time) == 0.0
+    assert clock.sleeps == []
+
+
+def test_token_requests_of_a_run_are_spaced_to_the_token_services_limit(fake_http, store):
+    fake_http.add("POST", "/oauth/token", json={"access_token": "t-" + "x" * 30, "expires_in": 86400,
+                                                "token_type": "Bearer"})
+    clock = Clock()
+    for client_id in ("client-a", "client-b", "client-c"):  # three hosts' new clients proving themselves
+        options = dict((name, entry.get("default")) for name, entry in cm.CAMUNDA_OPTIONS.items())
+        camunda = cm.CamundaClient(options, sleep=clock.sleep, clock=clock.time)
+        camunda.fetch_token("https://login.test/oauth/token", client_id, "secret-" + client_id, "zeebe.camunda.io")
+    assert len(fake_http.calls) == 3
+    assert clock.sleeps == [cm.TOKEN_SPACING, cm.TOKEN_SPACING]
