@@ -599,10 +599,11 @@ def grant(params, client, check_mode, entries, rest_url):
     return result, one.warnings
 
 
-def spoke_step(options, owner_id, owner_secret, owner_token, rest_url, cluster_version):
+def spoke_step(options, owner_id, owner_secret, owner_token, rest_url, cluster_version, prove=True):
     """camunda_authorization's parameters for the setup's step: the Camunda Spoke's grants for client ``owner_id``,
-    decided by :func:`decide` and proven with the client's own token (``options``: camunda_client_credential's
-    ``authorizations`` option)."""
+    decided by :func:`decide` and, with ``prove``, proven with one of the Spoke's calls made with the client's own
+    token (a message publication: a write, so the setup makes it only for a client issued in its run).
+    ``options``: camunda_client_credential's ``authorizations`` option."""
     return dict(cluster_id=None, region=None, cluster_rest_url=rest_url, client_id=options.get("client_id"),
                 client_secret=options.get("client_secret"), access_token=None, audience=None, token_url=None,
                 owner_type="CLIENT", owner_id=owner_id or "", resource_type=None, resource_id=WILDCARD,
@@ -610,5 +611,5 @@ def spoke_step(options, owner_id, owner_secret, owner_token, rest_url, cluster_v
                 process_ids=options.get("process_ids") or [WILDCARD],
                 message_names=options.get("message_names") or [WILDCARD], exact=False, state="present",
                 owner_secret=owner_secret, owner_token=owner_token, enforced_only=True,
-                cluster_version=cluster_version, grant=options.get("grant", True) is not False, prove=True,
+                cluster_version=cluster_version, grant=options.get("grant", True) is not False, prove=bool(prove),
                 vocabulary=options.get("vocabulary") or {})

@@ -703,8 +703,11 @@ def grant_and_prove(params, client, check_mode, result, client_id, secret, token
     """Camunda 8.8+: the Spoke's grants for the client (plugins/module_utils/authorizations.py decides whether there
     is anything to grant) and one of the Spoke's calls with the client's own token; updates ``result``."""
     version = (result.get("cluster") or {}).get("version") or result.get("gateway_version") or ""
+    # The Spoke's call that proves the grants publishes a message (a write to the cluster): made for a client issued
+    # in this run (its secret goes to ServiceNow now), not again on every run that can read the secret (Self-Managed).
+    issued = bool(result.get("created") or result.get("client_secret"))
     step = authz.spoke_step(params["authorizations"], client_id, secret if params["prove"] else None,
-                            token if params["prove"] else None, rest_url, version)
+                            token if params["prove"] else None, rest_url, version, prove=issued)
     done, warnings = authz.run(step, client, check_mode)
     result["authorizations"] = dict((key, done.get(key)) for key in ("note", "enforced", "proven", "authorizations"))
     result["changed"] = result["changed"] or done["changed"]

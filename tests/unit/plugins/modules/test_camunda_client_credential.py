@@ -357,6 +357,20 @@ def test_without_the_grant_the_new_client_fails_its_proof(fake_http, monkeypatch
                                      "(publishing a message was refused with HTTP 403")
 
 
+def test_a_client_not_issued_in_this_run_is_not_proven_again_with_a_spoke_call(fake_http, monkeypatch):
+    """A trusted pair whose secret the run knows (the vault's, or Keycloak's on Self-Managed): the grants are
+    ensured, but the Spoke's call, which publishes a message (a write), is made only for a client issued in the run."""
+    EnforcingCluster(fake_http)
+    proven_with_token(monkeypatch)
+    result = run(FakeConsole([gen(1)]), held_client_id="id1", client_secret="the-vaults-secret", prove=True,
+                 authorizations={"client_id": "authz-admin", "client_secret": "admin-secret", "grant": True,
+                                 "process_ids": ["*"], "message_names": ["*"], "vocabulary": {}})
+    assert result["created"] is False
+    assert result["authorizations"]["note"] == "granted"
+    assert "published a message" not in result["proven"]
+    assert [c for c in fake_http.calls if "messages/publication" in c.url] == []
+
+
 def test_a_trusted_pair_without_a_managing_credential_asks_the_cluster_nothing(fake_http):
     EnforcingCluster(fake_http)
     result = run(FakeConsole([gen(1)]), held_client_id="id1", prove=True,
