@@ -14,10 +14,11 @@ as the service may have changed in between): the Console's cluster and its list 
 secrets or tokens. For the whole run (``scope``): a ServiceNow instance's refusal of the Batch API, so that the run
 tries it once per instance; and when the Camunda token service was last called (``pace``), so that token requests
 from all hosts are spaced out to its limit instead of refused. Each is kept under a scope that names the service,
-the credential and the object (a read made with one organization's credential is never answered from another's). Consistency: a scope's lock is held while its read is
-sent, so concurrent hosts wait for one read instead of sending several; a write through the scope (create, delete,
-update, successful or not, as a lost reply may have committed) forgets what it changes (a client write: the client
-list) or everything kept for the scope, under the same lock, so a read after a write always goes to the service. A
+the credential and the object (a read made with one organization's credential is never answered from another's).
+Consistency: a scope's lock is held while its read is sent, so concurrent hosts wait for one read instead of sending
+several; a write through the scope (create, delete, update, successful or not, as a lost reply may have committed)
+forgets what it changes (a client write: the client list) or everything kept for the scope, under the same lock, so
+a read after a write always goes to the service. A
 read that overlapped another host's write may be kept until that write's drop, as it would have been seen without
 sharing.
 """
