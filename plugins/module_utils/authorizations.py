@@ -17,7 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import SELF_MANAGED, host_of
-from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import saas_cluster_rest_url
+from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import credential_token, saas_cluster_rest_url
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
 
@@ -399,18 +399,9 @@ def rest_url_for(params, client):
 
 def managing_token(params, client):
     """``(token, caller)``: a cluster token of the credential that manages authorizations, and its name."""
-    if params.get("access_token"):
-        client.add_secret(params["access_token"])
-        return params["access_token"], "of the access token"
-    client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    if not client_id:
-        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
-    if not client_id or not client_secret:
-        raise CamundaError("No credential to manage authorizations with; set client_id and client_secret of a "
-                           "cluster client that holds permissions on the Authorization resource, or access_token")
-    token = client.fetch_token(params.get("token_url") or client.token_url(), client_id, client_secret,
-                               params.get("audience") or client.cluster_audience(), what="cluster").access_token
-    return token, client_id
+    return credential_token(params, client, "No credential to manage authorizations with; set client_id and "
+                            "client_secret of a cluster client that holds permissions on the Authorization resource, "
+                            "or access_token")
 
 
 class Run:

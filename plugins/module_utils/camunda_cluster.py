@@ -78,3 +78,20 @@ def get_topology(client, rest_url, access_token, what, api="v2", quiet=False):
         return None
     raise CamundaError("The topology of {0} at {1} is not a JSON object; check that the URL is the cluster REST "
                        "API".format(what, rest_url))
+
+
+def credential_token(params, client, missing):
+    """``(token, caller)`` for the cluster credential options (``camunda.cluster_credential_argument_spec``): the
+    given ``access_token``, else a cluster token of ``client_id``/``client_secret`` (or the ``camunda`` option's
+    client). ``missing``: the sentence when no credential is given. ``caller`` names the credential in messages."""
+    if params.get("access_token"):
+        client.add_secret(params["access_token"])
+        return params["access_token"], "of the access token"
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    if not client_id:
+        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
+    if not client_id or not client_secret:
+        raise CamundaError(missing)
+    token = client.fetch_token(params.get("token_url") or client.token_url(), client_id, client_secret,
+                               params.get("audience") or client.cluster_audience(), what="cluster").access_token
+    return token, client_id

@@ -176,7 +176,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.query import QU
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, camunda_argument_spec, cluster_credential_argument_spec, host_of, version_tuple)
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import (
-    get_topology, saas_cluster_rest_url)
+    credential_token, get_topology, saas_cluster_rest_url)
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
@@ -249,18 +249,8 @@ def check_version(version, minimum, where):
 
 
 def cluster_token(params, client):
-    if params.get("access_token"):
-        client.add_secret(params["access_token"])
-        return params["access_token"]
-    client_id, client_secret = params.get("client_id"), params.get("client_secret")
-    if not client_id:
-        client_id, client_secret = client.opt("client_id"), client.opt("client_secret")
-    if not client_id or not client_secret:
-        raise CamundaError("No credential for the cluster; set client_id and client_secret of the cluster client, "
-                           "or access_token")
-    token_url = params.get("token_url") or client.token_url()
-    audience = params.get("audience") or client.cluster_audience()
-    return client.fetch_token(token_url, client_id, client_secret, audience, what="cluster").access_token
+    return credential_token(params, client, "No credential for the cluster; set client_id and client_secret of the "
+                            "cluster client, or access_token")[0]
 
 
 def check(params, client):
