@@ -148,7 +148,11 @@ class ConsoleAPI:
     def _path(self, *parts):
         return "/clusters/" + seg(self.cluster_id) + "".join("/" + seg(p) for p in parts)
 
-    def list_clients(self):
+    def list_clients(self, fresh=False):
+        """The cluster's clients; ``fresh``: read them again even when another host of the task has just read them
+        (a create whose answer was lost is looked for in the list as it is now)."""
+        if fresh and self._shared is not None:
+            self._shared.forget(self._path("clients"))
         data = self._get_json("Listing the API clients", self._path("clients"))
         if not isinstance(data, list):
             raise CamundaError("Listing the API clients of cluster {0} returned no list; check camunda.console_url "

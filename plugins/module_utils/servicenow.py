@@ -28,6 +28,7 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.camunda.servicenow.plugins.module_utils import records, shared_reads
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import find_exact, normalize
 from ansible_collections.camunda.servicenow.plugins.module_utils.transport import (
+    READ_RETRY_STATUSES,
     Response,
     Transport,
     TransportError,
@@ -412,6 +413,14 @@ def _table_refused(error):
     return error.status == 400 and "invalid table" in (error.service_message or "").lower()
 
 
+def _int(value):
+    """A Batch API item's status code as an int (0 when missing or not a number)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _is_no_record(error):
     """A v1 list query with no match answers 404 "No Record found"; that is an empty result, not a failure."""
     return error.status == 404 and "no record" in (error.service_message or "").lower()
@@ -539,8 +548,8 @@ class ServiceNowClient:
         A POST is never repeated blindly (the transport retries it only on 429, which the instance answers before
         doing anything). With ``lookup`` (a callable returning the record or None), a failure that may hide a
         success (5xx, a dropped connection, a timeout: :meth:`RetryPolicy.lost_write`) makes the client wait as the
-        retry policy says, look again, return the record if it now exists, and POST again only if it is still
-        absent."""
+        retry policy says, look again (after a timeout, for up to one more read timeout: the instance may commit
+        late), return the record if it now exists, and POST again only if it is still absent."""
         params = [("sysparm_exclude_reference_link", "true")]
         if fields:
             params.append(("sysparm_fields", ",".join(fields)))
@@ -551,9 +560,13 @@ class ServiceNowClient:
             return rows[0] if rows else {}
         if lookup is None:
             return post()
-        transport = self.transport
-        return transport.policy.run(post, transport.policy.lost_write, sleep=transport.sleep, clock=transport.clock,
-                                    on_retry=lambda _err: lookup() or None)
+        return self.recover_create(post, lambda: lookup() or None)
+
+    def recover_create(self, post, lookup):
+        """``post()`` something new on the instance (a record, an installation) with the one recovery of a lost
+        answer (:meth:`RetryPolicy.create`): wait, ``lookup()`` (after a timeout, for up to one more read timeout),
+        post again only when it returned None."""
+        return self.transport.create(post, lookup)
 
     def update(self, table, sys_id, payload, fields=None):
         """PATCH the record and return the saved record (the response; not read again)."""
@@ -662,7 +675,9 @@ class ServiceNowClient:
         out = []
         for rid, item, sent in zip(ids, items, body["rest_requests"]):
             served = by_id.get(rid)
-            if served is None:  # unserviced (the batch ran out of time): read it on its own
+            # Unserviced (the batch ran out of time), or answered with a status a read is retried on (429, 5xx: the
+            # item's own rate limit or failure, not the batch's): read it on its own, with the transport's retries.
+            if served is None or _int(served.get("status_code")) in READ_RETRY_STATUSES:
                 out.append(self.get_records(item["table"], item["query"], item["fields"], item["limit"]))
                 continue
             out.append(self._served_rows(served, sent["url"]))
@@ -681,7 +696,7 @@ class ServiceNowClient:
         return out
 
     def _served_rows(self, served, url):
-        status = int(served.get("status_code") or 0)
+        status = _int(served.get("status_code"))
         try:
             text = base64.b64decode(served.get("body") or "").decode("utf-8")
         except (ValueError, TypeError, UnicodeDecodeError):

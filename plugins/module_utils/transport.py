@@ -348,6 +348,38 @@ class RetryPolicy:
             return float(retry_after) if retry_after <= self.backoff_cap else None
         return backoff_delay(attempt, self.backoff_base, self.backoff_cap)
 
+    def look_again(self, lookup, error, sleep=time.sleep, settle=0.0):
+        """After a write whose answer may have been lost: ``lookup()`` (the record by its natural key, None when absent).
+
+        A reply that timed out may belong to a request the server is still working on (its transaction goes on after
+        the client gave up), so when the write timed out an absent record is looked up again, with the policy's
+        backoff, until it has waited ``settle`` seconds (the caller passes its read timeout: a server that has not
+        committed one more timeout later is taken to have dropped the request)."""
+        found = lookup()
+        cause = transport_error_of(error)
+        if found is not None or not settle or cause is None or cause.kind != "timeout":
+            return found
+        waited = 0.0
+        attempt = 0
+        while found is None and waited < float(settle):
+            delay = min(backoff_delay(attempt, self.backoff_base, self.backoff_cap), float(settle) - waited)
+            sleep(delay)
+            waited += delay
+            attempt += 1
+            found = lookup()
+        return found
+
+    def create(self, post, lookup, sleep=time.sleep, clock=time.time, settle=0.0, errors=None):
+        """``post()`` a new record; when it fails in a way that may hide a success (:meth:`lost_write`), wait as the
+        policy says, :meth:`look_again` for the record, return what ``lookup`` found, and post again only when the
+        record is still absent. The one way every create of the collection recovers a lost answer."""
+
+        def lost(err):
+            cause = transport_error_of(err)
+            return cause is not None and self.lost_write(cause)
+        return self.run(post, lost, sleep=sleep, clock=clock, errors=errors,
+                        on_retry=lambda err: self.look_again(lookup, err, sleep=sleep, settle=settle))
+
     def run(self, call, retryable, sleep=time.sleep, clock=time.time, on_retry=None, gave_up=None,
             errors=None):
         """``call()`` until it returns, retrying a TransportError for which ``retryable(err)`` is true within the
@@ -531,6 +563,12 @@ class Transport:
 
         return self.policy.run(attempt, lambda err: self.policy.retryable(method, err, retry, retry_statuses),
                                sleep=self.sleep, clock=self.clock, gave_up=gave_up)
+
+    def create(self, post, lookup, errors=None):
+        """``post()`` with :meth:`RetryPolicy.create` on this transport's clock: a lost answer is looked up (again for
+        up to one read timeout after a timeout) before the create is repeated."""
+        return self.policy.create(post, lookup, sleep=self.sleep, clock=self.clock, settle=self.timeout[1],
+                                  errors=errors)
 
     def _raise_http(self, response, hints, attempts=1, build_only=False):
         retry_after = parse_retry_after(response.headers.get("Retry-After") if response.headers is not None else None,

@@ -385,7 +385,8 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_keycloa
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
 
-# A create whose reply may have been lost after the server committed: look the name up, then decide.
+# A create whose answer may have been lost after the service committed (None: no HTTP status, a dropped connection,
+# a timeout or a body that is no object): look the name up, then decide.
 LOST_REPLY_STATUSES = (None, 500, 502, 503, 504)
 
 
@@ -401,10 +402,11 @@ class SaasDirectory:
         self.cluster_id = cluster_id
         self.permissions = permissions
         self.console = ConsoleAPI(client, cluster_id)
+        self.transport = self.console.transport
         self.where = "cluster {0}".format(cluster_id)
 
-    def rows(self):
-        return self.console.list_clients()
+    def rows(self, fresh=False):
+        return self.console.list_clients(fresh=fresh)
 
     def create(self, name):
         created = self.console.create_client(name, self.permissions)
@@ -426,11 +428,12 @@ class KeycloakDirectory:
         self.client = client
         self.audience = audience
         self.keycloak = KeycloakAdmin(client)
+        self.transport = self.keycloak.transport
         self.where = "Keycloak realm {0}".format(self.keycloak.realm)
         self._uuids = {}
 
-    def rows(self, prefix=None):
-        rows = self.keycloak.list_clients(prefix)
+    def rows(self, prefix=None, fresh=False):  # pylint: disable=unused-argument
+        rows = self.keycloak.list_clients(prefix)  # never kept between reads
         for row in rows:
             self._uuids[row.get("clientId")] = row.get("id")
         return [{"name": row.get("clientId"), "clientId": row.get("clientId")} for row in rows]
@@ -463,16 +466,22 @@ def audience_mapper(audience):
                        "id.token.claim": "false"}}
 
 
-def create_with_recovery(directory, name):
-    """Create ``name``; when the reply was lost (5xx, timeout, dropped connection) look it up: a client made anyway
-    has an unknown secret (SaaS), so it is deleted and created again, once. Returns (client_id, secret)."""
+def create_with_recovery(client, directory, name):
+    """Create ``name``; when the answer was lost (5xx, a timeout, a dropped connection, a body that is no object) look
+    the name up (after a timeout, for up to one more timeout: the service may commit late). A client made anyway is
+    kept when its secret can be read (Keycloak); on SaaS its secret is unknown, so it is deleted. Then the client is
+    created again, once. Returns (client_id, secret)."""
     try:
         return directory.create(name)
     except CamundaError as err:
         if err.status not in LOST_REPLY_STATUSES:
             raise
         first = err
-    made = [gen for gen in pairing.generations(directory.rows(), name.rsplit("-g", 1)[0]) if gen["name"] == name]
+
+    def look():
+        return [gen for gen in pairing.generations(directory.rows(fresh=True), name.rsplit("-g", 1)[0])
+                if gen["name"] == name] or None
+    made = directory.transport.policy.look_again(look, first, sleep=client.sleep, settle=client.settle_time()) or []
     for gen in made:
         secret = directory.secret(gen)
         if secret:
@@ -619,7 +628,7 @@ def ensure(params, client, check_mode):
         name = decision.create
         client_id = ""
         if not check_mode:
-            client_id, secret = create_with_recovery(directory, name)
+            client_id, secret = create_with_recovery(client, directory, name)
     else:
         name, client_id = decision.use["name"], decision.use["client_id"]
         if supplied:

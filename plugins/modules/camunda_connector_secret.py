@@ -143,7 +143,6 @@ from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import SECRET_MASK, plan
 from ansible_collections.camunda.servicenow.plugins.module_utils.runner import run_module
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy, transport_error_of
 
 RESULT_BY_ACTION = {"create": "created", "update": "updated", "delete": "deleted"}
 
@@ -222,15 +221,10 @@ def ensure_secrets(params, client, check_mode):
     return result
 
 
-def lost_create(err):
-    """A create that failed in a way that may hide a success (5xx, 429, a dropped connection, a timeout)."""
-    cause = transport_error_of(err)
-    return cause is not None and RetryPolicy.lost_write(cause)
-
-
 def create(console, client, name, value):
-    """POST the secret; when the answer is lost, wait as the retry policy says, read the secrets again, and POST
-    again only when the secret is still absent (a secret found with another value is updated)."""
+    """POST the secret; when the answer is lost, wait as the retry policy says, read the secrets again (after a timeout,
+    for up to one more timeout), and POST again only when the secret is still absent (a secret found with another
+    value is updated)."""
 
     def post():
         try:
@@ -241,7 +235,7 @@ def create(console, client, name, value):
             console.update_secret(name, value)  # created by someone else meanwhile: make it ours
         return True
 
-    def look_again(_err):
+    def look_again():
         current = console.get_secrets()
         if name not in current:
             return None
@@ -249,8 +243,7 @@ def create(console, client, name, value):
             console.update_secret(name, value)
         return True
 
-    console.transport.policy.run(post, lost_create, sleep=client.sleep, clock=client.clock, on_retry=look_again,
-                                 errors=(CamundaError,))
+    client.create(console.transport, post, look_again)
 
 
 def write(console, client, action, name, value):

@@ -332,10 +332,24 @@ def wait_for_progress(client, progress_id, params, host, sleep=time.sleep, clock
 def install(client, params, version, host, sleep=time.sleep, clock=time.time):
     """Start the batch install, wait for it, and return the final progress; SpokeError with the instance's words."""
     what = "Installing %s through the CI/CD API" % params["scope"]
+
+    def installed_meanwhile():
+        # The answer to the install was lost (5xx, a timeout, a dropped connection): an installation that ran anyway
+        # shows as the active application; otherwise the install is requested again.
+        app = read_application(client, params["scope"])
+        if app is None or normalize(app.get("active")) != "true" or normalize(app.get("version")) != version:
+            return None
+        return {"installed_meanwhile": True}
+
     try:
-        started = client.call_json("POST", BATCH_INSTALL_PATH, batch_install_body(params, version))
+        started = client.recover_create(
+            lambda: client.call_json("POST", BATCH_INSTALL_PATH, batch_install_body(params, version)),
+            installed_meanwhile)
     except TransportError as exc:
         raise cicd_error(exc, what, host)
+    if isinstance(started, dict) and started.get("installed_meanwhile"):
+        return dict(status="2", status_label="Complete", status_message="installed (the answer to the install request "
+                    "was lost; the application was found installed)", status_detail="", error="", percent_complete=100)
     progress_id = link_id(started, "progress")
     if not progress_id:
         raise SpokeError("%s on %s returned no progress link (status %s): check the CI/CD API on the instance."

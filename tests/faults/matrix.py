@@ -626,6 +626,8 @@ def plan_full(steps, args, faults):
                 continue
             if nature == "transient" and args.group:
                 jobs.append(Job("cell", variant, playbook, fault, fit))
+            elif nature == "transient":  # --no-group: every cell alone
+                jobs.extend(Job("cell", variant, playbook, fault, [step]) for step in fit)
             else:
                 # A permanent fault fails the run where it strikes, whatever the step: a sample, the first step of
                 # each service (in the shared and Self-Managed variants, of each service the saas variant lacks).

@@ -70,7 +70,7 @@ class FakeConsole:
         self.calls.append(("cluster",))
         return self.cluster
 
-    def list_clients(self):
+    def list_clients(self, fresh=False):  # pylint: disable=unused-argument
         self.calls.append(("list",))
         return [dict(c) for c in self.clients]
 
@@ -125,6 +125,7 @@ class FakeKeycloak:
     def __init__(self, clients=()):
         self.clients = [dict(c) for c in clients]
         self.calls = []
+        self.transport = SimpleNamespace(policy=RetryPolicy())
 
     def list_clients(self, prefix=None):
         self.calls.append(("list", prefix))

@@ -39,7 +39,7 @@ import re
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import records
 from ansible_collections.camunda.servicenow.plugins.module_utils.servicenow import ServiceNowClient
-from ansible_collections.camunda.servicenow.plugins.module_utils.transport import TransportError
+from ansible_collections.camunda.servicenow.plugins.module_utils.transport import RetryPolicy, TransportError
 
 HOST = "sn.example.test"  # host[:port], as ServiceNowClient.host and every message name the instance
 
@@ -92,6 +92,7 @@ class FakeInstance:
         self.reads_asked = []
         self.secrets_registered = []
         self.counter = 0
+        self.waits = []
 
     def add_secret(self, value):
         self.secrets_registered.append(value)
@@ -196,6 +197,10 @@ class FakeInstance:
                     self.after_update(self, table, row)
                 return saved
         raise AssertionError("no record %s in %s" % (sys_id, table))
+
+    def recover_create(self, post, lookup):
+        """The real recovery of a lost answer (RetryPolicy.create), without waiting; the waits are in ``self.waits``."""
+        return RetryPolicy().create(post, lookup, sleep=self.waits.append, settle=5)
 
     def delete(self, table, sys_id):
         self.calls.append(("DELETE", table, sys_id))

@@ -385,9 +385,30 @@ class TestTableApi:
     def test_create_whose_reply_timed_out_is_posted_again_only_when_absent(self, fake_http, sleeps):
         fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
         fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new"}})
-        saved = client(sleeps, username="u", password="p").create("oauth_entity", {"name": "x"}, lookup=lambda: None)
+        looks = []
+        saved = client(sleeps, username="u", password="p", timeout=60).create(
+            "oauth_entity", {"name": "x"}, lookup=lambda: looks.append(1))
         assert saved == {"sys_id": "new"}
-        assert len(fake_http.requests_to(TABLE, "POST")) == 2 and sleeps == [1.0]
+        # the policy's wait, then the record is looked for during one more read timeout (60 s) before the new POST
+        assert sleeps == [1.0, 1.0, 2.0, 4.0, 8.0, 16.0, 29.0] and len(looks) == 7
+        assert len(fake_http.requests_to(TABLE, "POST")) == 2
+
+    def test_create_whose_reply_timed_out_finds_a_late_commit_and_posts_once(self, fake_http, sleeps):
+        # the instance commits after the client gave up and after its first look (the fault matrix's "lost" reply)
+        fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+        answers = [None, None, {"sys_id": "late"}]
+        saved = client(sleeps, username="u", password="p", timeout=5).create(
+            "oauth_entity", {"name": "x"}, lookup=lambda: answers.pop(0))
+        assert saved == {"sys_id": "late"}
+        assert len(fake_http.requests_to(TABLE, "POST")) == 1 and sleeps == [1.0, 1.0, 2.0] and answers == []
+
+    def test_create_answered_503_is_looked_up_once_not_waited_for(self, fake_http, sleeps):
+        fake_http.add("POST", TABLE, status=503, json={"error": {"message": "busy"}})
+        fake_http.add("POST", TABLE, status=201, json={"result": {"sys_id": "new"}})
+        looks = []
+        saved = client(sleeps, username="u", password="p").create(
+            "oauth_entity", {"name": "x"}, lookup=lambda: looks.append(1))
+        assert saved == {"sys_id": "new"} and sleeps == [1.0] and len(looks) == 1
 
     def test_create_gives_up_after_a_second_timeout(self, fake_http, sleeps):
         fake_http.add("POST", TABLE, exc=requests.exceptions.ReadTimeout("Read timed out."))
@@ -491,6 +512,20 @@ class TestBatch:
         fake_http.handle("POST", BATCH, answer)
         fake_http.add("GET", "/api/now/table/oauth_2_0_credentials", json={"result": [{"sys_id": "c"}]})
         assert client(sleeps, username="u", password="p").batch_get(self.REQUESTS) == [[], [{"sys_id": "c"}]]
+
+    @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+    def test_inner_transient_status_is_read_again_on_its_own(self, fake_http, sleeps, status):
+        # the item's own rate limit or failure: one GET of that item (retried by the transport), not a failed run
+        bodies = {"1": b64({"error": {"message": "Too many requests" if status == 429 else "busy"}}),
+                  "cred": b64({"result": [{"sys_id": "c"}]})}
+        fake_http.handle("POST", BATCH, lambda call: (200, batch_answer(call, bodies, {"1": status})))
+        fake_http.add("GET", "/api/now/table/sys_alias", status=status, json={"error": {"message": "again"}})
+        fake_http.add("GET", "/api/now/table/sys_alias", json={"result": [{"sys_id": "a1"}]})
+        assert client(sleeps, username="u", password="p").batch_get(self.REQUESTS) == [[{"sys_id": "a1"}],
+                                                                                       [{"sys_id": "c"}]]
+        assert [(x.method, x.path) for x in fake_http.calls] == [
+            ("POST", BATCH), ("GET", "/api/now/table/sys_alias"), ("GET", "/api/now/table/sys_alias")]
+        assert sleeps == [1.0]
 
     def test_bad_items(self, sleeps):
         c = client(sleeps, username="u", password="p")

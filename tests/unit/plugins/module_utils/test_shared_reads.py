@@ -164,6 +164,17 @@ def test_console_cluster_and_clients_are_read_once_per_task_and_reread_after_a_w
             assert "org-secret-value-123" not in handle.read() and TOKEN not in name
 
 
+def test_a_fresh_client_list_is_read_again_while_looking_for_a_late_commit(fake_http, store):
+    # a create whose answer timed out looks for the client in the list as it is now, several times
+    clients = "/clusters/{0}/clients".format(CLUSTER)
+    fake_http.add("GET", clients, json=[])
+    fake_http.add("GET", clients, json=[{"clientId": "late", "name": "servicenow-sn1-g1"}])
+    assert console().list_clients() == []
+    assert console().list_clients() == []  # kept for the task
+    assert console().list_clients(fresh=True) == [{"clientId": "late", "name": "servicenow-sn1-g1"}]
+    assert [c.method for c in fake_http.calls] == ["GET", "GET"]
+
+
 def test_a_secret_write_forgets_everything_kept_for_the_cluster(fake_http, store):
     fake_http.add("GET", "/clusters/{0}".format(CLUSTER), json={"uuid": CLUSTER})
     fake_http.add("POST", "/clusters/{0}/secrets".format(CLUSTER), status=204)

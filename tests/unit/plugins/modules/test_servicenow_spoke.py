@@ -215,6 +215,34 @@ def test_other_transport_errors_pass_through():
     assert err.value is error
 
 
+def timed_out():
+    return TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test timed out after 5 s.",
+                          method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install", kind="timeout")
+
+
+def test_install_whose_answer_was_lost_is_found_installed_and_not_requested_again():
+    # the instance ran the installation although the answer never came: the module sees it and does not install twice
+    client = instance([[], [], [APP]], post_error=timed_out())
+    result = run(client, version="1.2.0")
+    assert [c[:2] for c in client.api_calls()] == [("POST", "/api/sn_cicd/app/batch/install")]
+    assert client.waits == [1.0, 1.0]  # the policy's wait, then one more look within the read timeout
+    assert result["changed"] is True and result["installed"] is True
+    assert result["progress"]["status"] == "2" and "the answer to the install request was lost" in \
+        result["progress"]["status_message"]
+
+
+def test_install_refused_with_503_is_requested_again_when_nothing_was_installed():
+    busy = TransportError("ServiceNow POST /api/sn_cicd/app/batch/install on sn.example.test failed with HTTP 503.",
+                          status=503, method="POST", url="https://sn.example.test/api/sn_cicd/app/batch/install")
+    client = FakeInstance(ignore_queries=True, reads={"sys_scope": [[], [], [APP]]}, answers={
+        ("POST", "/api/sn_cicd/app/batch/install"): [busy, {"result": STARTED}],
+        ("GET", "/api/sn_cicd/progress/"): [{"result": dict(status="2", percent_complete=100)}]})
+    result = run(client, version="1.2.0")
+    assert [c[:2] for c in client.api_calls()] == [("POST", "/api/sn_cicd/app/batch/install")] * 2 + [
+        ("GET", "/api/sn_cicd/progress/p1")]
+    assert client.waits == [1.0] and result["installed"] is True
+
+
 def test_no_progress_link():
     client = instance([[]], started={"status": "3"})
     with pytest.raises(mod.SpokeError) as err:
