@@ -25,8 +25,9 @@ description:
   - O(mode=shared) uses one client, the newest generation, for every ServiceNow instance of the cluster. Only the
     cluster's leader (O(leader=true)) creates and deletes; an instance that does not hold the client needs its secret
     (created in this run or given as O(client_secret)), else the module fails before anything is written.
-  - B(SaaS) through the Console (Administration) API; the cluster is read first and the module fails before
-    writing anything when it is not ready or older than O(minimum_version). B(Self-Managed) through the Keycloak
+  - B(SaaS) through the Console (Administration) API; the cluster is read before anything is written (without
+    O(region), on every run) and the module fails before writing anything when it is not ready or older than
+    O(minimum_version). B(Self-Managed) through the Keycloak
     admin API of O(camunda.keycloak_realm) (confidential clients with service accounts and an audience mapper);
     Keycloak shows a secret again, so it is always known there and used for the proof.
   - B(Connectivity proof.) When the secret is known (created in this run, given, or read from Keycloak) the module
@@ -51,6 +52,15 @@ options:
   cluster_id:
     description:
       - SaaS only. The cluster's id as Console shows it (a UUID).
+    type: str
+  region:
+    description:
+      - SaaS only. The cluster's region id, for example C(bru-2) (C(CAMUNDA_CLUSTER_REGION) in the credentials file
+        Console offers for a client; the part before C(.zeebe.camunda.io)).
+      - Without it the module reads the cluster on every run, for its region. With it the cluster is read (its
+        readiness, version and region checked) only when the run creates or deletes a client; a run that changes
+        nothing sends one Console request fewer. When the cluster is read, a region that is not the cluster's fails
+        the run before anything is written.
     type: str
   name:
     description:
@@ -325,7 +335,8 @@ cluster_rest_url:
   sample: https://bru-2.zeebe.camunda.io/6b6b3969-a65c-4bdd-905e-c29102eebded
 cluster:
   description: SaaS, the cluster as Console reports it (id, name, region, host, version, status, ready).
-  returned: when O(state=present) on SaaS
+  returned: when the cluster was read, with O(state=present) on SaaS (on every run without O(region); with it, on a
+    run that creates or deletes a client)
   type: dict
   sample: {"id": "6b6b3969-a65c-4bdd-905e-c29102eebded", "region": "bru-2", "version": "8.8.0", "ready": true}
 gateway_version:
@@ -379,7 +390,7 @@ from ansible_collections.camunda.servicenow.plugins.module_utils import pairing
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import (
     SELF_MANAGED, CamundaClient, camunda_argument_spec, host_of, version_tuple)
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_cluster import (
-    get_topology, saas_cluster_rest_url, split_rest_url)
+    check_region, get_topology, saas_cluster_rest_url, split_rest_url)
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_console import ConsoleAPI, cluster_view
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda_keycloak import KeycloakAdmin
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
@@ -536,8 +547,22 @@ def check_cluster(cluster, params, cluster_id, console_host):
                            "integration: update it in Console.".format(cluster_id, console_host, cluster["version"], minimum))
 
 
-def connection_of(client, cluster_id, cluster):
-    """Where ServiceNow's connection points and where the proof calls: (connection dict, cluster REST URL)."""
+def gate_cluster(client, directory, params):
+    """The cluster, read (waiting while it is not ready) and checked before anything is written: ready, not older
+    than O(minimum_version), and in O(region) when that is given."""
+    cluster = read_ready_cluster(client, directory.console, directory.cluster_id)
+    check_cluster(cluster, params, directory.cluster_id, directory.console.host)
+    given = params.get("region")
+    if given and cluster["region"] and cluster["region"] != given:
+        raise CamundaError("Camunda cluster {0} on {1} is in region {2}, not in {3} as {4} says: correct {4}, nothing "
+                           "was written.".format(directory.cluster_id, directory.console.host, cluster["region"], given,
+                                                 word(params, "region", "region")))
+    return cluster
+
+
+def connection_of(client, cluster_id, cluster, region=None):
+    """Where ServiceNow's connection points and where the proof calls: (connection dict, cluster REST URL). The
+    region is the cluster's when it was read, else the one given."""
     if client.deployment == SELF_MANAGED:
         rest_url = (client.opt("cluster_api_url") or "").rstrip("/")
         out = {}
@@ -548,7 +573,7 @@ def connection_of(client, cluster_id, cluster):
                 out["port"] = int(port)
             out.update(host=host, base_path=base_path)
         return out, rest_url or None
-    region = (cluster or {}).get("region")
+    region = (cluster or {}).get("region") or region
     out = {"base_path": "/" + cluster_id}
     if region:
         out["host"] = "{0}.zeebe.camunda.io".format(region)
@@ -588,10 +613,11 @@ def ensure(params, client, check_mode):
     else:
         if not cluster_id:
             raise CamundaError("cluster_id is required on SaaS (the cluster's id as Console shows it).")
+        if params.get("region"):
+            check_region(params.get("region"))
         directory = SaasDirectory(client, cluster_id, params["permissions"] or [])
-        if params["state"] == "present":
-            cluster = read_ready_cluster(client, directory.console, cluster_id)
-            check_cluster(cluster, params, cluster_id, directory.console.host)
+        if params["state"] == "present" and not params.get("region"):
+            cluster = gate_cluster(client, directory, params)
         rows = directory.rows()
     gens = pairing.generations(rows, base)
     before = [gen["name"] for gen in gens]
@@ -617,6 +643,8 @@ def ensure(params, client, check_mode):
         raise CamundaError(refusal_sentence(decision, params, base, directory.where, gens))
     if decision.create and not params["create"]:
         raise CamundaError(no_create_sentence(decision, params, directory.where))
+    if cluster is None and client.deployment != SELF_MANAGED and (decision.create or decision.orphans):
+        cluster = gate_cluster(client, directory, params)  # before the first write, also when the region is given
 
     revoked = revoke(params, client, check_mode, cluster_id, directory, decision.orphans, result, cluster)
     for gen in decision.orphans:
@@ -640,7 +668,7 @@ def ensure(params, client, check_mode):
     after = [gen["name"] for gen in gens if gen not in decision.orphans] + ([name] if decision.create else [])
     result["diff"] = {"before": {"clients": before}, "after": {"clients": after}}
 
-    connection, rest_url = connection_of(client, cluster_id, cluster)
+    connection, rest_url = connection_of(client, cluster_id, cluster, params.get("region"))
     token_url = client.token_url()
     result.update(connection)
     result.update(client_id=client_id, name=name, pairing=decision.state, created=bool(decision.create),
@@ -669,7 +697,8 @@ def ensure(params, client, check_mode):
     else:
         result["proven"] = "client {0} exists on {1}{2}".format(
             name, where, "; the cluster is ready on Camunda {0} (Console API)".format(cluster["version"])
-            if cluster else "")
+            if cluster else "" if client.deployment == SELF_MANAGED else
+            " (the cluster itself was not read: nothing was written and the region was given)")
         result["not_proven"] = ("the secret ServiceNow holds (Camunda never shows it again; a rotation issues and "
                                 "proves a new one)")
     warnings = []
@@ -688,9 +717,10 @@ def revoke(params, client, check_mode, cluster_id, directory, removed, result, c
     if not (options.get("client_id") and options.get("client_secret")):
         result["authorizations_kept"] = [gen["client_id"] for gen in removed]
         return False
-    if cluster is None and client.deployment != SELF_MANAGED and not client.opt("cluster_api_url"):
+    if (cluster is None and client.deployment != SELF_MANAGED and not client.opt("cluster_api_url")
+            and not params.get("region")):
         cluster = cluster_view(directory.console.get_cluster(), cluster_id)  # the region, for the REST URL
-    dummy, rest_url = connection_of(client, cluster_id, cluster)
+    dummy, rest_url = connection_of(client, cluster_id, cluster, params.get("region"))
     changed = False
     result["authorizations_revoked"] = []
     for gen in removed:
@@ -732,6 +762,7 @@ def argument_spec():
     spec = camunda_argument_spec()
     spec.update(
         cluster_id=dict(type="str"),
+        region=dict(type="str"),
         name=dict(type="str", required=True),
         held_client_id=dict(type="str", default=""),
         mode=dict(type="str", choices=[pairing.PER_INSTANCE, pairing.SHARED], default=pairing.PER_INSTANCE),

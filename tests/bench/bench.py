@@ -98,7 +98,7 @@ def run_configuration(args, instances, reps, work_root, runs, started):
                        timeout=60) as sandbox:
         inventory = os.path.join(work, "inventory.json")
         with open(inventory, "w", encoding="utf-8") as handle:
-            handle.write(sandbox_inventory.dump(sandbox_inventory.build(sandbox.info, install_spoke=False)))
+            handle.write(sandbox_inventory.dump(sandbox_inventory.build(sandbox.info, install_spoke=False, region=True)))
         for rep in range(reps):
             for kind, playbook in KINDS:
                 for phase in ("cold", "warm"):

@@ -33,7 +33,7 @@ def self_managed_vars(info):
     return {"setup_camunda_platform": "self_managed", "setup_camunda": camunda}
 
 
-def build(info, hosts=None, cluster=0, install_spoke=True, self_managed=False):
+def build(info, hosts=None, cluster=0, install_spoke=True, self_managed=False, region=False):
     saas = info["camunda"]["saas"]
     instances = info["servicenow"]
     count = hosts or len(instances)
@@ -57,6 +57,8 @@ def build(info, hosts=None, cluster=0, install_spoke=True, self_managed=False):
         "setup_spoke_install": bool(install_spoke),
         "setup_spoke_install_timeout": 120,
     }
+    if region:  # as a user who copies CAMUNDA_CLUSTER_REGION from Console: a run that changes no client skips the cluster
+        group_vars["setup_camunda_region"] = saas["clusters"][cluster]["region"]
     if self_managed:
         group_vars.update(self_managed_vars(info))
         del group_vars["setup_camunda_cluster_id"]

@@ -146,6 +146,46 @@ def test_lost_create_reply_deletes_the_half_made_client_and_creates_again(status
     assert [c["name"] for c in console.clients] == [BASE + "-g1"]
 
 
+# ------------------------------------------------------------------------------------------------ region given
+
+def test_a_trusted_pair_with_the_region_given_does_not_read_the_cluster():
+    console = FakeConsole([gen(1)])
+    result = run(console, held_client_id="id1", region="bru-2")
+    assert console.calls == [("list",)] and console.writes() == []
+    assert result["changed"] is False and "cluster" not in result
+    assert (result["host"], result["base_path"]) == ("bru-2.zeebe.camunda.io", "/" + CLUSTER)
+    assert result["proven"] == ("client {0}-g1 exists on cluster {1} (the cluster itself was not read: nothing was "
+                                "written and the region was given)".format(BASE, CLUSTER))
+
+
+@pytest.mark.parametrize("clients, held, writes", [
+    ([], "", [("create", BASE + "-g1")]),                            # a create
+    ([gen(1), gen(2)], "id2", [("delete", "id1")]),                   # an orphan deleted
+])
+def test_with_the_region_given_a_run_that_writes_reads_and_checks_the_cluster_first(clients, held, writes):
+    console = FakeConsole(clients)
+    result = run(console, held_client_id=held, region="bru-2")
+    assert console.calls.index(("cluster",)) < console.calls.index(writes[0])
+    assert console.writes() == writes and result["cluster"]["region"] == "bru-2"
+
+
+def test_a_region_that_is_not_the_clusters_fails_before_anything_is_written():
+    console = FakeConsole()
+    with pytest.raises(CamundaError) as err:
+        run(console, region="lhr-1", vocabulary={"region": "setup_camunda_region"})
+    assert str(err.value) == ("Camunda cluster {0} on console.test is in region bru-2, not in lhr-1 as "
+                              "setup_camunda_region says: correct setup_camunda_region, nothing was written.".format(CLUSTER))
+    assert console.writes() == []
+
+
+def test_a_region_of_the_wrong_shape_is_refused_before_any_request():
+    console = FakeConsole([gen(1)])
+    with pytest.raises(CamundaError) as err:
+        run(console, held_client_id="id1", region="https://bru-2.zeebe.camunda.io")
+    assert str(err.value).startswith("region 'https://bru-2.zeebe.camunda.io' is not a Camunda SaaS region id; ")
+    assert console.calls == []
+
+
 def test_lost_create_reply_that_did_not_commit_creates_again():
     console = FakeConsole(fail_create=[CamundaError("Creating API client failed: 503", status=503)])
     result = run(console)
