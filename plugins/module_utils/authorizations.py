@@ -177,9 +177,11 @@ class AuthorizationAPI:
         self.transport.add_secret(access_token)
         self.headers = {"Authorization": "Bearer " + access_token}
 
-    def _call(self, what, method, path, expected, body=None):
+    def _call(self, what, method, path, expected, body=None, retry=None):
+        """``retry=True`` for a read sent as POST (a search): retried like a read, on 5xx and timeouts too."""
         def call():
-            return self.transport.request(method, path, json=body, headers=self.headers, expected=expected)
+            return self.transport.request(method, path, json=body, headers=self.headers, expected=expected,
+                                          retry=retry)
         try:
             return self.client.wait_ready(call, self.transport)
         except TransportError as err:
@@ -210,7 +212,8 @@ class AuthorizationAPI:
                 body["filter"] = flt
             if after:
                 body["page"]["after"] = after
-            data = self._call("Searching the authorizations", "POST", "v2/authorizations/search", (200,), body).json()
+            data = self._call("Searching the authorizations", "POST", "v2/authorizations/search", (200,), body,
+                              retry=True).json()
             items = data.get("items") if isinstance(data, dict) else None
             if not isinstance(items, list):
                 raise CamundaError("Searching the authorizations on {0} returned no items list; check that the URL is "
@@ -227,7 +230,7 @@ class AuthorizationAPI:
         default roles' authorizations are always there); False when it sees none (the empty 200 of a caller without
         AUTHORIZATION:READ)."""
         data = self._call("Searching the authorizations", "POST", "v2/authorizations/search", (200,),
-                          {"page": {"limit": 1}}).json()
+                          {"page": {"limit": 1}}, retry=True).json()
         items = data.get("items") if isinstance(data, dict) else None
         return isinstance(items, list) and len(items) > 0
 

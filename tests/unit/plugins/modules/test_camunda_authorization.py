@@ -63,6 +63,19 @@ def test_preset_grants_the_spoke_then_nothing(fake_http, sleeps):
     assert ADMIN_SECRET not in json.dumps(result) and TOKEN not in json.dumps(result)
 
 
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_search_is_a_read_and_is_retried_on_a_server_error(fake_http, sleeps, status):
+    cluster = FakeCluster(fake_http)
+    answers = [(status, {"title": "busy", "status": status})]
+
+    def search(call):
+        return answers.pop(0) if answers else cluster.search(call)
+    fake_http.handle("POST", BASE + "/search", search)
+    result, dummy = mod.run(params(), client(sleeps), False)
+    assert result["changed"] is True and cluster.client_rows() == SPOKE_ROWS
+    assert sleeps == [1.0] and answers == []
+
+
 def test_check_mode_writes_nothing(fake_http, sleeps):
     cluster = FakeCluster(fake_http)
     result, dummy = mod.run(params(), client(sleeps), True)
