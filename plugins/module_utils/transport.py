@@ -43,12 +43,14 @@ USER_AGENT = "ansible-collection-camunda.servicenow"
 # The one retry policy of the collection (RetryPolicy below applies it; docs/reliability.md explains it).
 # Statuses worth another attempt for a request that is safe to repeat.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
-# A 500 is retried only on reads and on requests the caller declares safe to repeat (token requests): a write that
-# failed with 500 may have been carried out, so only a lookup by its natural key may decide (ServiceNowClient.create).
+# A 500 is retried on reads, on requests the caller declares safe to repeat (token requests, reads sent as POST) and
+# on idempotent writes (repeating a PUT, PATCH or DELETE leaves the same state whether or not the first one was
+# carried out). A create (POST) that failed with 500 may have been carried out, so only a lookup by its natural key
+# may decide (RetryPolicy.create).
 READ_RETRY_STATUSES = RETRY_STATUSES | frozenset((500,))
 # Reads: retried on READ_RETRY_STATUSES, connection errors and timeouts.
 READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
-# Idempotent writes: retried on RETRY_STATUSES, connection errors and timeouts (repeating them changes nothing).
+# Idempotent writes: retried on READ_RETRY_STATUSES, connection errors and timeouts (repeating them changes nothing).
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"))
 # 429 means the service refused the request before doing anything: retried for every method, POST included.
 REFUSED_UNDONE_STATUSES = frozenset((429,))
@@ -276,7 +278,7 @@ class RetryPolicy:
 
     * What is retried (``retryable``): a read (GET/HEAD/OPTIONS) or a request declared safe to repeat
       (``retry=True``: token requests, reads sent as POST) on 429/500/502/503/504; an idempotent write
-      (PUT/PATCH/DELETE) on 429/502/503/504; any method on 429 (refused before anything was done); connection
+      (PUT/PATCH/DELETE) on the same statuses; any method on 429 (refused before anything was done); connection
       errors and timeouts for every method but POST. A POST is otherwise never repeated blindly: the caller looks the
       record up first (:meth:`run` with ``on_retry``). 400/401/403/404 are never retried; TLS errors neither.
     * How long to wait (``delay``): ``Retry-After`` when the service sends it (seconds or an HTTP date), else
@@ -336,7 +338,7 @@ class RetryPolicy:
         elif safe:
             statuses = READ_RETRY_STATUSES
         elif method in IDEMPOTENT_METHODS:
-            statuses = RETRY_STATUSES
+            statuses = READ_RETRY_STATUSES
         else:
             statuses = REFUSED_UNDONE_STATUSES
         return error.status in statuses

@@ -275,13 +275,20 @@ class TestRetryPolicy:
         assert make(sleeps).request("POST", "oauth_token.do", data={}, retry=True).json() == {"access_token": "t"}
         assert sleeps == [1.0]
 
-    @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-    def test_500_is_never_retried_on_writes(self, fake_http, sleeps, method):
-        fake_http.add(method, PATH, status=500, json={"error": {"message": "oops"}})
+    def test_500_is_never_retried_on_a_create(self, fake_http, sleeps):
+        fake_http.add("POST", PATH, status=500, json={"error": {"message": "oops"}})
         with pytest.raises(TransportError) as err:
-            make(sleeps).request(method, PATH, json={})
+            make(sleeps).request("POST", PATH, json={})
         assert err.value.status == 500
         assert len(fake_http.calls) == 1 and sleeps == []
+
+    @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+    def test_500_is_retried_on_idempotent_writes(self, fake_http, sleeps, method):
+        # repeating one leaves the same state whether or not the first was carried out
+        fake_http.add(method, PATH, status=500, json={"error": {"message": "oops"}})
+        fake_http.add(method, PATH, status=200, json={"result": {}})
+        assert make(sleeps).request(method, PATH, json={}).status == 200
+        assert len(fake_http.calls) == 2 and sleeps == [1.0]
 
     @pytest.mark.parametrize("status", [502, 503, 504])
     def test_post_is_not_retried_on_gateway_errors(self, fake_http, sleeps, status):
@@ -342,7 +349,7 @@ class TestRetryPolicy:
     @pytest.mark.parametrize("method,status,retry,expected", [
         ("GET", 500, None, True), ("GET", 503, None, True), ("GET", 401, None, False), ("GET", 404, True, False),
         ("POST", 500, None, False), ("POST", 500, True, True), ("POST", 429, None, True), ("POST", 503, None, False),
-        ("PATCH", 503, None, True), ("PATCH", 500, None, False), ("DELETE", 429, None, True),
+        ("PATCH", 503, None, True), ("PATCH", 500, None, True), ("DELETE", 429, None, True),
         ("GET", 503, False, False), ("POST", 401, True, False),
     ])
     def test_which_statuses_and_methods_are_retried(self, method, status, retry, expected):
