@@ -129,10 +129,22 @@ def activate(client, plugin, host, wait_timeout=900, poll_interval=5, sleep=time
     """POST the activation and poll its progress until it is finished; returns ``(final progress, [progress
     seen])``. PluginError with the instance's words when it fails, is canceled or does not finish in time."""
     what = "Activating plugin {0} ({1}) through the CI/CD API".format(plugin["name"], plugin["id"])
+
+    def active_meanwhile():
+        # The answer to the activation was lost (5xx, a timeout, a dropped connection): an activation that ran anyway
+        # shows as the active plugin; otherwise the activation is requested again.
+        now = plugin_view(*client.batch_get(lookup_requests(plugin["name"])), name=plugin["name"])
+        return {"active_meanwhile": True} if now is not None and now["active"] else None
+
     try:
-        started = client.call_json("POST", ACTIVATE_PATH % plugin["id"], expected=(200, 201, 202))
+        started = client.recover_create(
+            lambda: client.call_json("POST", ACTIVATE_PATH % plugin["id"], expected=(200, 201, 202)), active_meanwhile)
     except TransportError as exc:
         raise cicd_error(exc, what, host)
+    if isinstance(started, dict) and started.get("active_meanwhile"):
+        final = dict(status="2", status_label="Complete", status_message="active (the answer to the activation request "
+                     "was lost; the plugin was found active)", status_detail="", error="", percent_complete=100)
+        return final, [final]
     progress_id = link_id(started, "progress")
     if not progress_id:
         raise PluginError("{0} on {1} returned no progress link (status {2}); check the CI/CD API on the "

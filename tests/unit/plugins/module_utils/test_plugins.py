@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+import requests
 
 from ansible_collections.camunda.servicenow.plugins.module_utils import plugins as pl
 from ansible_collections.camunda.servicenow.plugins.module_utils.records import RecordError
@@ -54,6 +55,22 @@ def test_activate_follows_the_progress(fake_http):
     assert final["status"] == "2" and [p["status"] for p in seen] == ["0", "1", "2"]
     assert [p["status_label"] for p in seen] == ["Pending", "Running", "Successful"]
     assert sleeps == [2]
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_activation_whose_answer_was_lost_is_not_requested_again_once_the_plugin_is_active(fake_http, active):
+    fake_http.add("POST", ACTIVATE, exc=requests.exceptions.ReadTimeout("Read timed out."))
+    fake_http.add("POST", ACTIVATE, json={"result": {"links": {"progress": {"id": "p1"}}, "status": "0"}})
+    fake_http.add("GET", PROGRESS, json={"result": {"status": "2", "percent_complete": 100}})
+    sn = client()
+    row = {"id": PLUGIN["id"], "name": PLUGIN["name"], "active": "active" if active else "inactive", "version": "1"}
+    sn.batch_get = lambda requests: [[row], []]
+    final, seen = pl.activate(sn, PLUGIN, HOST, sleep=lambda s: None, clock=lambda: 0)
+    posts = fake_http.requests_to(ACTIVATE, "POST")
+    if active:  # the activation ran although its answer never came
+        assert len(posts) == 1 and final["status"] == "2" and "the plugin was found active" in final["status_message"]
+    else:  # nothing ran: requested again (after looking during one more timeout)
+        assert len(posts) == 2 and [p["status"] for p in seen] == ["0", "2"]
 
 
 def test_activate_failure_and_timeout(fake_http):
