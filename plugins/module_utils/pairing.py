@@ -20,7 +20,8 @@ secret is a new generation.
   cluster's **leader**; the others (followers) never create or delete.
   - Generations no instance of the cluster holds are orphans only when the play covers every instance (no
     ``--limit``) and no secret was supplied (a supplied secret says the newest generation is in use).
-  - All generations orphaned, none at all, or a rotation: the leader creates ``max+1``.
+  - All generations orphaned, none at all, or a rotation: the leader creates ``max+1``, but only in a run that
+    reaches every instance of the cluster (not ``limited``): an instance left out could never receive its secret.
   - An instance that does not hold the client it is to use must receive its secret: created in this run or
     supplied; otherwise the run stops before anything is written, saying so.
 
@@ -126,6 +127,10 @@ def shared_leader(gens, cluster_held_client_ids, base, rotate=False, secret_supp
 
     ``cluster_held_client_ids``: what every instance of the cluster in this play holds; ``limited``: the play
     does not cover every instance (``--limit``), so a generation may be in use outside it and is never an orphan."""
+    if limited and (not gens or rotate):
+        # Its secret could never reach the instances outside the run: they would need it later, and Camunda never
+        # shows it again. (An instance of the cluster that failed earlier in the run counts as outside it.)
+        return Decision(refusal=SHARED_PARTIAL_RUN.format(next_generation(gens, base)))
     held = set(cid for cid in cluster_held_client_ids or [] if cid) | ({held_client_id} if held_client_id else set())
     unused = [gen for gen in gens if gen["client_id"] not in held]
     may_orphan = not limited and not secret_supplied
@@ -161,6 +166,10 @@ def _shared_use(newest, held_client_id, secret_known, orphans, kept, base):
 
 # The refusal of a shared client whose secret is unknown, completed by the module with the names it knows.
 SHARED_NEEDS_SECRET = "shared-needs-secret"
+# The leader does not create a shared generation in a run that does not reach every instance of the cluster.
+SHARED_PARTIAL_RUN = ("the new shared client {0} is not created, because this run does not reach every ServiceNow "
+                      "instance of the cluster (--limit, or an instance failed before this step) and those left out "
+                      "could never receive its secret: fix what stopped them and run again without --limit")
 
 
 def decide(mode, gens, held_client_id, base, rotate=False, delete_orphans=True, leader=True,

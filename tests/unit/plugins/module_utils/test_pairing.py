@@ -137,6 +137,19 @@ def test_shared_first_run_the_leader_creates_g1():
     assert decision.create == SHARED + "-g1" and decision.write_secret and decision.state == "created"
 
 
+@pytest.mark.parametrize("gens, rotate, created", [((), False, "-g1"), ((1,), True, "-g2")])
+def test_shared_leader_creates_nothing_in_a_run_that_does_not_reach_every_instance(gens, rotate, created):
+    # --limit, or an instance of the cluster failed before the client step: it could never receive the secret
+    decision = pairing.shared_leader(shared_gens(*gens), ["s1"] if gens else [], SHARED, rotate=rotate,
+                                     held_client_id="s1" if gens else "", limited=True)
+    assert decision.create is None and decision.orphans == [] and not decision.write_secret
+    assert decision.refusal == (
+        "the new shared client {0}{1} is not created, because this run does not reach every ServiceNow instance of "
+        "the cluster (--limit, or an instance failed before this step) and those left out could never receive its "
+        "secret: fix what stopped them and run again without --limit".format(SHARED, created))
+    assert pairing.shared_leader(shared_gens(*gens), [], SHARED, rotate=rotate).create == SHARED + created
+
+
 def test_shared_everybody_holds_the_newest_nothing_changes():
     decision = pairing.shared_leader(shared_gens(1), ["s1", "s1"], SHARED, held_client_id="s1")
     assert decision.use["name"] == SHARED + "-g1" and decision.create is None and not decision.write_secret
