@@ -25,7 +25,7 @@ Outcomes: ``absorbed`` (the first run succeeded, the records are right), ``conve
 sentence, the rerun succeeded, the records are right), ``stuck`` (the rerun failed or the records are wrong),
 with duplicates and orphans counted.
 
-Speed (``make faults``, the full matrix, in about 40 minutes on 2 shared cores):
+Speed (``make faults``, the full matrix, in about 12 minutes with 3 workers on 2 cores):
 
 * ``--workers N`` run cells in parallel, each worker with its own sandbox (its own ports and state directory).
 * The transient faults of one playbook are first tried together: one run with one rule per step (each matching the
