@@ -85,8 +85,11 @@ class Scope(object):
 
     @contextlib.contextmanager
     def _locked(self):
-        if not os.path.isdir(self.directory):
+        try:
             os.makedirs(self.directory, mode=0o700)
+        except OSError:  # made meanwhile by another host's worker (the forks of one task start together)
+            if not os.path.isdir(self.directory):
+                raise
         handle = os.open(os.path.join(self.directory, self.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
