@@ -207,17 +207,6 @@ class CamundaClient:
             value = CAMUNDA_OPTIONS[name]["default"]
         return value
 
-    def create(self, transport, post, lookup):
-        """``post()`` a new object through ``transport`` with the one recovery of a lost answer
-        (:meth:`RetryPolicy.create`): wait, look it up (after a timeout for up to one more ``timeout``), post again only
-        when it is still absent. Camunda errors that wrap a TransportError are judged by it."""
-        return transport.policy.create(post, lookup, sleep=self.sleep, clock=self.clock, settle=self.settle_time(),
-                                       errors=(CamundaError,))
-
-    def settle_time(self):
-        """How long a create whose answer timed out is looked for before it is made again: one ``timeout``."""
-        return float(self.opt("timeout") or 0)
-
     def transport(self, base_url, service, hints=None, max_retries=4, describe_error=None):
         key = (base_url, service)
         if key not in self._transports:

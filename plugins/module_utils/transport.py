@@ -280,7 +280,7 @@ class RetryPolicy:
       (``retry=True``: token requests, reads sent as POST) on 429/500/502/503/504; an idempotent write
       (PUT/PATCH/DELETE) on the same statuses; any method on 429 (refused before anything was done); connection
       errors and timeouts for every method but POST. A POST is otherwise never repeated blindly: the caller looks the
-      record up first (:meth:`run` with ``on_retry``). 400/401/403/404 are never retried; TLS errors neither.
+      record up first (:meth:`create`). 400/401/403/404 are never retried; TLS errors neither.
     * How long to wait (``delay``): ``Retry-After`` when the service sends it (seconds or an HTTP date), else
       ``base * 2**attempt`` capped at ``cap``; a ``Retry-After`` longer than ``cap`` is not waited for (fail now,
       saying how long the service asked for).
@@ -568,9 +568,15 @@ class Transport:
 
     def create(self, post, lookup, errors=None):
         """``post()`` with :meth:`RetryPolicy.create` on this transport's clock: a lost answer is looked up (again for
-        up to one read timeout after a timeout) before the create is repeated."""
+        up to one read timeout after a timeout) before the create is repeated. ``errors``: service errors that wrap
+        a TransportError (judged by it)."""
         return self.policy.create(post, lookup, sleep=self.sleep, clock=self.clock, settle=self.timeout[1],
                                   errors=errors)
+
+    def look_again(self, lookup, error):
+        """:meth:`RetryPolicy.look_again` on this transport: after a create that failed with ``error``, ``lookup()``,
+        again for up to one read timeout when it timed out. For a caller that decides itself what to do next."""
+        return self.policy.look_again(lookup, error, sleep=self.sleep, settle=self.timeout[1])
 
     def _raise_http(self, response, hints, attempts=1, build_only=False):
         retry_after = parse_retry_after(response.headers.get("Retry-After") if response.headers is not None else None,

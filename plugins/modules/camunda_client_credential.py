@@ -477,7 +477,7 @@ def audience_mapper(audience):
                        "id.token.claim": "false"}}
 
 
-def create_with_recovery(client, directory, name):
+def create_with_recovery(directory, name):
     """Create ``name``; when the answer was lost (5xx, a timeout, a dropped connection, a body that is no object) look
     the name up (after a timeout, for up to one more timeout: the service may commit late). A client made anyway is
     kept when its secret can be read (Keycloak); on SaaS its secret is unknown, so it is deleted. Then the client is
@@ -492,7 +492,7 @@ def create_with_recovery(client, directory, name):
     def look():
         return [gen for gen in pairing.generations(directory.rows(fresh=True), name.rsplit("-g", 1)[0])
                 if gen["name"] == name] or None
-    made = directory.transport.policy.look_again(look, first, sleep=client.sleep, settle=client.settle_time()) or []
+    made = directory.transport.look_again(look, first) or []
     for gen in made:
         secret = directory.secret(gen)
         if secret:
@@ -656,7 +656,7 @@ def ensure(params, client, check_mode):
         name = decision.create
         client_id = ""
         if not check_mode:
-            client_id, secret = create_with_recovery(client, directory, name)
+            client_id, secret = create_with_recovery(directory, name)
     else:
         name, client_id = decision.use["name"], decision.use["client_id"]
         if supplied:

@@ -216,12 +216,12 @@ def ensure_secrets(params, client, check_mode):
                     before[name] = the_plan.diff["before"]["value"]
                 after[name] = the_plan.diff["after"]["value"]
             if not check_mode:
-                write(console, client, the_plan.action, name, value)
+                write(console, the_plan.action, name, value)
         result["secrets"].append({"name": name, "result": outcome})
     return result
 
 
-def create(console, client, name, value):
+def create(console, name, value):
     """POST the secret; when the answer is lost, wait as the retry policy says, read the secrets again (after a timeout,
     for up to one more timeout), and POST again only when the secret is still absent (a secret found with another
     value is updated)."""
@@ -243,12 +243,12 @@ def create(console, client, name, value):
             console.update_secret(name, value)
         return True
 
-    client.create(console.transport, post, look_again)
+    console.transport.create(post, look_again, errors=(CamundaError,))
 
 
-def write(console, client, action, name, value):
+def write(console, action, name, value):
     if action == "create":
-        create(console, client, name, value)
+        create(console, name, value)
     elif action == "update":
         console.update_secret(name, value)
     elif action == "delete":

@@ -25,7 +25,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from types import SimpleNamespace
 
 from ansible_collections.camunda.servicenow.plugins.module_utils.camunda import CamundaClient
 from ansible_collections.camunda.servicenow.plugins.module_utils.errors import CamundaError
@@ -39,6 +38,22 @@ def cluster_doc(cluster_id=CLUSTER, ready=True, version="8.8.0", region="bru-2")
     return {"uuid": cluster_id, "name": "prod", "generation": {"name": "Camunda " + version},
             "links": {"zeebe": "{0}.{1}.zeebe.camunda.io:443".format(cluster_id, region)},
             "status": {"ready": "Healthy" if ready else "Suspended", "zeebeStatus": "Healthy" if ready else "Suspended"}}
+
+
+class FakeTransport:
+    """The recovery of a lost create as the real transport does it (RetryPolicy), without waiting; the waits it would
+    make are in ``waits``."""
+
+    def __init__(self, settle=5.0):
+        self.policy = RetryPolicy()
+        self.settle = settle
+        self.waits = []
+
+    def create(self, post, lookup, errors=None):
+        return self.policy.create(post, lookup, sleep=self.waits.append, settle=self.settle, errors=errors)
+
+    def look_again(self, lookup, error):
+        return self.policy.look_again(lookup, error, sleep=self.waits.append, settle=self.settle)
 
 
 class FakeConsole:
@@ -63,7 +78,7 @@ class FakeConsole:
         self.conflict = conflict
         self.calls = []
         self.counter = 0
-        self.transport = SimpleNamespace(policy=RetryPolicy())
+        self.transport = FakeTransport()
 
     # -- the cluster and its API clients ----------------------------------------------------------------------
     def get_cluster(self):
@@ -125,7 +140,7 @@ class FakeKeycloak:
     def __init__(self, clients=()):
         self.clients = [dict(c) for c in clients]
         self.calls = []
-        self.transport = SimpleNamespace(policy=RetryPolicy())
+        self.transport = FakeTransport()
 
     def list_clients(self, prefix=None):
         self.calls.append(("list", prefix))
